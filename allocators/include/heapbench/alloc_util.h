@@ -1,0 +1,67 @@
+/*
+ * Small helpers shared by the suite's allocator libraries: overflow-checked
+ * rounding, bit tricks, and the options string of create().  Header only and
+ * static inline, so each library stays one self-contained .so.
+ */
+#ifndef HEAPBENCH_ALLOC_UTIL_H
+#define HEAPBENCH_ALLOC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Rounds n up to a multiple of align (a power of two).  Returns false, and
+ * leaves *out alone, when the result would not fit in size_t: the check
+ * comes before the addition, because that is where TLSF-style rounding
+ * silently wraps. */
+static inline bool hb_round_up(size_t n, size_t align, size_t *out)
+{
+    if (n > SIZE_MAX - (align - 1))
+        return false;
+    *out = (n + align - 1) & ~(align - 1);
+    return true;
+}
+
+static inline bool hb_is_pow2(size_t n) { return n && !(n & (n - 1)); }
+
+/* floor(log2(n)) for n > 0. */
+static inline unsigned hb_log2_floor(size_t n)
+{
+    return (unsigned)(sizeof(size_t) * 8 - 1 - (unsigned)__builtin_clzl(n));
+}
+
+/* ceil(log2(n)) for n > 0. */
+static inline unsigned hb_log2_ceil(size_t n)
+{
+    return n <= 1 ? 0 : hb_log2_floor(n - 1) + 1;
+}
+
+/* Index of the lowest set bit of a non-zero word. */
+static inline unsigned hb_ctz64(uint64_t w) { return (unsigned)__builtin_ctzll(w); }
+
+/*
+ * Options are "key=value,key=value".  hb_opt_next walks them: it copies the
+ * next key and value into the caller's buffers and returns the position after
+ * the pair, or NULL at the end.  A pair that does not fit the buffers, or has
+ * no '=', yields an empty key so the caller rejects it.
+ */
+static inline const char *hb_opt_next(const char *s, char *key, size_t klen,
+                                      char *val, size_t vlen)
+{
+    if (!s || !*s)
+        return NULL;
+    const char *end = strchr(s, ',');
+    size_t len = end ? (size_t)(end - s) : strlen(s);
+    const char *eq = memchr(s, '=', len);
+    key[0] = val[0] = '\0';
+    if (eq && (size_t)(eq - s) < klen && len - (size_t)(eq - s) - 1 < vlen) {
+        memcpy(key, s, (size_t)(eq - s));
+        key[eq - s] = '\0';
+        memcpy(val, eq + 1, len - (size_t)(eq - s) - 1);
+        val[len - (size_t)(eq - s) - 1] = '\0';
+    }
+    return end ? end + 1 : s + len;
+}
+
+#endif /* HEAPBENCH_ALLOC_UTIL_H */

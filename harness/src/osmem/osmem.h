@@ -1,0 +1,51 @@
+/*
+ * osmem: the harness's stand-in for the operating system.
+ *
+ * Each heap of a native allocator gets its memory only through an hb_memsrc
+ * (allocator.h).  osmem implements that memory source over real mmap, and
+ * counts every byte that passes through it: the break of the contiguous
+ * region (exact bytes, as sbrk would move it) plus every page mapping.  The
+ * footprint of a suite allocator is these counts, measured here and never
+ * reported by the allocator.
+ */
+#ifndef HB_OSMEM_H
+#define HB_OSMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <heapbench/allocator.h>
+
+typedef struct hb_osmem_stats {
+    size_t brk_bytes;     /* current break minus start of the region      */
+    size_t map_bytes;     /* bytes in live mappings (page multiples)       */
+    size_t cur_bytes;     /* brk_bytes + map_bytes                         */
+    size_t peak_bytes;    /* maximum of cur_bytes since creation           */
+    size_t live_maps;     /* number of live mappings                       */
+    uint64_t grow_calls;  /* grow() calls with delta != 0                  */
+    uint64_t map_calls;
+    uint64_t unmap_calls;
+    uint64_t refused;     /* calls refused: limit, bad unmap, exhausted     */
+} hb_osmem_stats;
+
+typedef struct hb_osmem hb_osmem;
+
+/* reserve: virtual bytes reserved for the contiguous region (0: 64 GiB).
+ * limit: most bytes (brk + maps) handed out at once (0: no limit).
+ * Returns NULL if the reservation cannot be made. */
+hb_osmem *hb_osmem_new(size_t reserve, size_t limit);
+
+/* Unmaps the region and every mapping still live. */
+void hb_osmem_free(hb_osmem *m);
+
+/* The hb_memsrc to pass to an allocator's create(); valid until free. */
+const hb_memsrc *hb_osmem_source(hb_osmem *m);
+
+const hb_osmem_stats *hb_osmem_stats_of(const hb_osmem *m);
+
+/* True when [p, p+len) lies wholly below the break or inside one live
+ * mapping.  Linear in the number of mappings: for tests and validation. */
+bool hb_osmem_contains(const hb_osmem *m, const void *p, size_t len);
+
+#endif /* HB_OSMEM_H */

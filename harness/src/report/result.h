@@ -1,0 +1,72 @@
+/*
+ * The result of one cell (allocator x trace x repetition), and its two
+ * renderings: one CSV row (stable, documented columns: docs/results.md) and
+ * a block of text for a person.
+ */
+#ifndef HB_RESULT_H
+#define HB_RESULT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "trace/trace.h"
+
+/* Status of a cell; the CSV writes the name. */
+enum hb_status {
+    HB_ST_OK = 0,      /* "ok"                                              */
+    HB_ST_FAILED,      /* "failed": allocations returned NULL (count kept)  */
+    HB_ST_UNSUPPORTED, /* "unsupported": the allocator cannot serve it      */
+    HB_ST_CRASHED,     /* "crashed": killed by a signal (detail: signal, op)*/
+    HB_ST_TIMEOUT,     /* "timeout": wall-clock limit reached               */
+    HB_ST_LOAD_ERROR,  /* "load-error": library or trace could not load     */
+    HB_ST_BAD_FREE,    /* "bad-free": the allocator reported a valid free
+                          of the trace as invalid or double                  */
+    HB_ST_CORRUPT,     /* "corrupt": check() or a fill pattern failed        */
+    HB_ST_COUNT
+};
+
+typedef struct hb_latency {
+    uint64_t count;
+    double mean_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns;
+} hb_latency;
+
+typedef struct hb_result {
+    char allocator[64];
+    char trace[128];
+    unsigned repetition;
+    enum hb_status status;
+    char detail[256];          /* why, for any status but ok; no commas/newlines */
+
+    uint64_t ops;              /* operations replayed                     */
+    uint64_t count[HB_OP_KINDS];
+    uint64_t failed_allocs;    /* allocations that returned NULL          */
+    uint64_t peak_live_bytes;  /* requested bytes, measured by replay     */
+    uint64_t peak_live_blocks;
+    uint64_t peak_footprint;   /* bytes; see footprint_source             */
+    char footprint_source[16]; /* "memsrc", "rss", "arena"                */
+    double utilization;        /* peak_live_bytes / peak_footprint        */
+
+    double throughput_ops_s;   /* untimed pass                            */
+    double replay_s;           /* wall time of the untimed pass           */
+    hb_latency lat[HB_OP_KINDS];
+    char clock[16];            /* "tsc" or "monotonic"                    */
+    double clock_overhead_ns;  /* subtracted from each sample             */
+} hb_result;
+
+const char *hb_status_name(enum hb_status s);
+
+/* The CSV header line (no trailing newline). */
+const char *hb_csv_header(void);
+
+/* Writes r as one CSV row with a trailing newline. */
+void hb_csv_write_row(FILE *f, const hb_result *r);
+
+/* Writes the human-readable report of r. */
+void hb_result_print(FILE *f, const hb_result *r);
+
+/* Fills r for a cell that produced no measurement (crash, timeout, load
+ * error): every figure empty, the given status and detail. */
+void hb_result_failed(hb_result *r, const char *allocator, const char *trace,
+                      unsigned repetition, enum hb_status st, const char *detail);
+
+#endif /* HB_RESULT_H */
