@@ -103,10 +103,12 @@ refuse:
 
 /* ---- mappings ---------------------------------------------------------- */
 
+/* Fibonacci hashing: the top bits of the product are the well-mixed ones,
+ * so the slot is taken from there (consecutive pages spread evenly). */
 static size_t slot_of(const hb_osmem *m, uintptr_t addr)
 {
     uint64_t h = (uint64_t)(addr >> 12) * 0x9E3779B97F4A7C15ull;
-    return (size_t)(h >> 17) & (m->nslots - 1);
+    return (size_t)(h >> (64 - (unsigned)__builtin_ctzl(m->nslots)));
 }
 
 static void table_put(hb_osmem *m, uintptr_t addr, size_t len)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum hb_op_kind {
     HB_OP_MALLOC = 0,  /* a:   size                                  */
@@ -57,6 +58,9 @@ typedef struct hb_trace {
     char *name;         /* metadata name, else file name without suffixes */
     char *description;  /* metadata, may be NULL                          */
     char *source;       /* metadata, may be NULL                          */
+    char *metadata;     /* every "#! key: value" of the header, one
+                           "key: value\n" line each; may be NULL.  These
+                           strings may live in a read-only mapping.      */
     const hb_op *ops;
     size_t nops;
     uint32_t nslots;
@@ -86,7 +90,12 @@ void hb_diag_error(hb_diag *d, const char *file, unsigned line, const char *fmt,
 void hb_diag_warning(hb_diag *d, const char *file, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-enum hb_trace_format { HB_FMT_AUTO = 0, HB_FMT_NATIVE, HB_FMT_REP };
+enum hb_trace_format {
+    HB_FMT_AUTO = 0,
+    HB_FMT_NATIVE,
+    HB_FMT_REP,
+    HB_FMT_MTRACE /* glibc mtrace() log; AUTO picks it by content only */
+};
 
 typedef struct hb_trace_load_opts {
     enum hb_trace_format format; /* AUTO: by suffix and content          */
@@ -106,5 +115,10 @@ int hb_trace_parse_buffer(const char *name, const char *buf, size_t len,
 void hb_trace_release(hb_trace *t);
 
 const char *hb_op_kind_name(unsigned kind); /* "malloc", "calloc", ... */
+
+/* Writes t in the native text format: metadata header, then one line per
+ * op with the slot as the block id.  extra_meta ("key: value\n" lines, may
+ * be NULL) is added to the header.  Returns 0, or -1 with errno set. */
+int hb_trace_write(const hb_trace *t, const char *extra_meta, FILE *out);
 
 #endif /* HB_TRACE_H */

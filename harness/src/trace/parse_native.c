@@ -1,0 +1,210 @@
+/*
+ * Reader of the native text format (docs/trace-format.md): one pass over
+ * the buffer, each line tokenized in place, each op handed to the builder.
+ * Nothing is allocated per line; only the few metadata strings are copied.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace/build.h"
+#include "trace/internal.h"
+#include "trace/lex.h"
+
+#define MAX_ALIGN (1ull << 30)
+
+typedef struct native {
+    hb_tb b;
+    hb_line l;
+    bool seen_op; /* metadata is read only before the first op */
+    char *name, *description, *source;
+    char *meta; /* "key: value\n" lines */
+    size_t meta_len;
+} native;
+
+static bool append_meta(native *n, const char *key, size_t klen, const char *val, size_t vlen)
+{
+    char *m = realloc(n->meta, n->meta_len + klen + vlen + 4);
+    if (!m)
+        return false;
+    n->meta = m;
+    n->meta_len += (size_t)sprintf(m + n->meta_len, "%.*s: %.*s\n", (int)klen, key,
+                                   (int)vlen, val);
+    return true;
+}
+
+static void set_known(native *n, const char *key, size_t klen, const char *val, size_t vlen)
+{
+    char **dst = klen == 4 && !memcmp(key, "name", 4)               ? &n->name
+                 : klen == 11 && !memcmp(key, "description", 11) ? &n->description
+                 : klen == 6 && !memcmp(key, "source", 6)        ? &n->source
+                                                                  : NULL;
+    if (!dst)
+        return;
+    free(*dst);
+    *dst = strndup(val, vlen);
+}
+
+/* "#! key: value" (l->p at the '#'). */
+static void metadata(native *n)
+{
+    hb_line *l = &n->l;
+    const char *s = l->p + 2, *e = l->end;
+    while (s < e && hb_is_blank(*s))
+        s++;
+    while (e > s && hb_is_blank(e[-1]))
+        e--;
+    const char *colon = memchr(s, ':', (size_t)(e - s));
+    const char *k_end = colon;
+    while (k_end && k_end > s && hb_is_blank(k_end[-1]))
+        k_end--;
+    bool key_ok = colon && k_end > s;
+    for (const char *c = s; key_ok && c < k_end; c++)
+        key_ok = !hb_is_blank(*c);
+    if (!key_ok) {
+        char q[64];
+        hb_diag_warning(l->d, l->file, l->no, "expected '#! key: value', got '%s'",
+                        hb_diag_quote(q, sizeof q, l->p, (size_t)(l->end - l->p)));
+        return;
+    }
+    const char *v = colon + 1;
+    while (v < e && hb_is_blank(*v))
+        v++;
+    set_known(n, s, (size_t)(k_end - s), v, (size_t)(e - v));
+    if (!append_meta(n, s, (size_t)(k_end - s), v, (size_t)(e - v)))
+        hb_diag_error(l->d, l->file, l->no, "out of memory");
+}
+
+/* a ID SIZE, and the ID of c and m.  A line with a good ID but a bad later
+ * field still makes the id live, so its later uses do not cascade. */
+static void op_malloc(native *n)
+{
+    uint64_t id, size = 0;
+    if (!hb_field_u64(&n->l, "ID", &id))
+        return;
+    if (hb_field_size(&n->l, "SIZE", &size))
+        hb_field_end(&n->l);
+    hb_tb_alloc(&n->b, HB_OP_MALLOC, id, size, 0, n->l.no);
+}
+
+static void op_calloc(native *n)
+{
+    hb_line *l = &n->l;
+    uint64_t id, nmemb = 0, elsize = 0, size = 0;
+    if (!hb_field_u64(l, "ID", &id))
+        return;
+    if (hb_field_u64(l, "NMEMB", &nmemb) && hb_field_u64(l, "SIZE", &elsize) &&
+        hb_field_end(l)) {
+        if (__builtin_mul_overflow(nmemb, elsize, &size) || size > HB_SIZE_LIMIT) {
+            hb_diag_error(l->d, l->file, l->no,
+                          "expected NMEMB * SIZE of at most 9223372036854775807, got %llu * %llu",
+                          (unsigned long long)nmemb, (unsigned long long)elsize);
+            size = 0;
+        }
+    }
+    /* aux keeps nmemb when it fits; otherwise calloc(1, product) asks for
+     * the same zeroed bytes */
+    uint32_t aux = nmemb <= UINT32_MAX ? (uint32_t)nmemb : 1u;
+    hb_tb_alloc(&n->b, HB_OP_CALLOC, id, size, aux, l->no);
+}
+
+static void op_aligned(native *n)
+{
+    hb_line *l = &n->l;
+    uint64_t id, align = 1, size = 0;
+    if (!hb_field_u64(l, "ID", &id))
+        return;
+    const char *tok = l->p;
+    if (hb_field_u64(l, "ALIGN", &align)) {
+        if (align == 0 || (align & (align - 1)) || align > MAX_ALIGN) {
+            while (hb_is_blank(*tok))
+                tok++;
+            hb_field_bad(l, "ALIGN to be a power of two from 1 to 1073741824", tok,
+                         (size_t)(l->p - tok));
+            align = 1;
+        } else if (hb_field_size(l, "SIZE", &size)) {
+            hb_field_end(l);
+        }
+    }
+    hb_tb_alloc(&n->b, HB_OP_ALIGNED, id, size, (uint32_t)align, l->no);
+}
+
+static void op_realloc(native *n)
+{
+    uint64_t id, size;
+    if (hb_field_u64(&n->l, "ID", &id) && hb_field_size(&n->l, "SIZE", &size) &&
+        hb_field_end(&n->l))
+        hb_tb_realloc(&n->b, id, id, size, n->l.no);
+}
+
+static void op_free(native *n)
+{
+    hb_line *l = &n->l;
+    const char *save = l->p, *tok;
+    size_t len;
+    uint64_t id;
+    if (hb_line_token(l, &tok, &len) && len == 1 && *tok == '-') {
+        if (hb_field_end(l))
+            hb_tb_free_null(&n->b, l->no);
+        return;
+    }
+    l->p = save;
+    if (hb_field_u64(l, "ID or '-'", &id) && hb_field_end(l))
+        hb_tb_free(&n->b, id, l->no);
+}
+
+static void op_thread(native *n)
+{
+    uint64_t tid;
+    if (hb_field_u64(&n->l, "TID", &tid) && hb_field_end(&n->l))
+        hb_tb_thread(&n->b, tid);
+}
+
+static void parse_line(native *n)
+{
+    hb_line *l = &n->l;
+    const char *tok = NULL;
+    size_t len = 0;
+    hb_line_skip_blanks(l);
+    if (l->p == l->end)
+        return;
+    if (*l->p == '#') {
+        if (!n->seen_op && l->end - l->p >= 2 && l->p[1] == '!')
+            metadata(n);
+        return;
+    }
+    n->seen_op = true;
+    hb_line_cut_comment(l);
+    hb_line_token(l, &tok, &len);
+    switch (len == 1 ? *tok : '\0') {
+    case 'a': op_malloc(n); break;
+    case 'c': op_calloc(n); break;
+    case 'm': op_aligned(n); break;
+    case 'r': op_realloc(n); break;
+    case 'f': op_free(n); break;
+    case 't': op_thread(n); break;
+    default:
+        hb_field_bad(l, "an operation (a, c, m, r, f or t)", tok, len);
+        break;
+    }
+}
+
+int hb_parse_native(const char *file, const char *buf, size_t len, hb_trace *t, hb_diag *d)
+{
+    native n = { .l = { .file = file, .d = d } };
+    memset(t, 0, sizeof *t);
+    if (hb_tb_init(&n.b, file, d, 0, len) < 0) {
+        hb_diag_error(d, file, 0, "out of memory");
+        return -1;
+    }
+    const char *pos = buf, *end = buf + len;
+    while (hb_line_next(&pos, end, &n.l))
+        parse_line(&n);
+    hb_tb_meta m = { n.name, n.description, n.source, n.meta };
+    int rc = hb_tb_finish(&n.b, &m, t);
+    free(n.name);
+    free(n.description);
+    free(n.source);
+    free(n.meta);
+    return rc;
+}
