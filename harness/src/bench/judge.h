@@ -1,0 +1,56 @@
+/*
+ * Verdicts of the scaling benchmark: does an allocator's cost grow with N
+ * more than the cost it promises allows?
+ *
+ * The raw ratio ns(N_max) / ns(N_min) is not enough on its own.  Random
+ * frees among N live blocks touch memory that stops fitting the caches as
+ * N grows, so even the loop with no allocator call gets an order of
+ * magnitude slower from N = 1e3 to N = 1e6 (its row in the table shows
+ * it), and an O(1) allocator whose every operation touches a few cold
+ * cache lines grows the same way.  So the growth is also expressed in
+ * "miss equivalents": the allocator's own cost growth (its time minus the
+ * loop's, at N_max minus at N_min) divided by the loop's growth, which is
+ * what one extra random memory access costs at N_max.  An allocator is
+ * out of class when its raw ratio exceeds 2.0 AND its growth is more than
+ * a bounded number of extra cache misses explains:
+ *     O(1)       16 miss equivalents (a generous bound on the lines one
+ *                free + one malloc of the suite's designs touch)
+ *     O(log n)   2 * log2(N_max) miss equivalents (one or two cold lines
+ *                per level of a tree over N blocks)
+ * An O(free blocks) search grows by hundreds or thousands of them.
+ */
+#ifndef HB_BENCH_JUDGE_H
+#define HB_BENCH_JUDGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bench/scaling.h"
+
+#define HB_SCALING_RATIO_LIMIT 2.0
+
+enum hb_cost_class { HB_COST_UNKNOWN = 0, HB_COST_CONST, HB_COST_LOG, HB_COST_LINEAR };
+
+typedef struct hb_scaling_claim {
+    const char *name; /* allocator name, as its table reports it */
+    const char *cost; /* as printed: "O(1)", "O(log n)", "O(free)" */
+    enum hb_cost_class cls;
+} hb_scaling_claim;
+
+/* The promise of a suite allocator, or NULL for any other library. */
+const hb_scaling_claim *hb_scaling_claim_of(const char *name);
+
+typedef struct hb_scaling_verdict {
+    bool judged;       /* the first and last N were both measured         */
+    double ratio;      /* ns at the last measured N / ns at the first      */
+    double misses;     /* own growth in miss equivalents (see above)       */
+    double allowance;  /* miss equivalents the promise allows              */
+    bool out_of_class; /* a bounded promise broken                         */
+} hb_scaling_verdict;
+
+/* cells[0..done) and loop[0..loop_done) are measured at the same N in the
+ * same order. */
+hb_scaling_verdict hb_scaling_judge(const hb_scaling_claim *claim, const hb_scaling_cell *cells,
+                                    size_t done, const hb_scaling_cell *loop, size_t loop_done);
+
+#endif /* HB_BENCH_JUDGE_H */

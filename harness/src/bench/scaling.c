@@ -1,0 +1,216 @@
+/*
+ * One cell of the scaling benchmark (see scaling.h): fill, warm up, time
+ * the steady-state replacement loop.
+ */
+#include "bench/scaling.h"
+
+#include <dlfcn.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "osmem/osmem.h"
+
+/* Small sizes, skewed small the way object sizes of real programs are. */
+static const uint16_t size_mix[16] = { 16, 16, 24, 32, 32, 48, 64, 64,
+                                       80, 96, 128, 128, 160, 192, 224, 256 };
+
+/* splitmix64: one multiply-xorshift step per draw, fixed seed, so every
+ * allocator sees the same sequence of slots and sizes. */
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* x mapped onto [0, n) by a multiply, not a division. */
+static size_t pick(uint64_t x, size_t n)
+{
+    return (size_t)(((unsigned __int128)x * n) >> 64);
+}
+
+static size_t size_of(uint64_t x) { return size_mix[x & 15]; }
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- native libraries ------------------------------------------------------ */
+
+bool hb_native_open(hb_native_lib *lib, const char *path, char *err, size_t errlen)
+{
+    memset(lib, 0, sizeof *lib);
+    snprintf(lib->path, sizeof lib->path, "%s", path);
+    lib->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!lib->dl) {
+        snprintf(err, errlen, "%s", dlerror());
+        return false;
+    }
+    hb_allocator_entry entry = (hb_allocator_entry)dlsym(lib->dl, HB_ALLOCATOR_SYMBOL);
+    lib->api = entry ? entry() : NULL;
+    const hb_allocator *a = lib->api;
+    const char *why = !entry ? "does not export " HB_ALLOCATOR_SYMBOL
+                      : !a ? HB_ALLOCATOR_SYMBOL "() returned NULL"
+                      : a->abi_version != HB_ALLOCATOR_ABI ? "has another allocator ABI version"
+                      : a->struct_size < offsetof(hb_allocator, free) + sizeof a->free
+                          ? "has a method table too short for create/destroy/malloc/free"
+                      : !a->create || !a->destroy || !a->malloc || !a->free
+                          ? "lacks create, destroy, malloc or free"
+                          : NULL;
+    if (why) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        hb_native_close(lib);
+        return false;
+    }
+    snprintf(lib->name, sizeof lib->name, "%s", a->name ? a->name : "?");
+    return true;
+}
+
+void hb_native_close(hb_native_lib *lib)
+{
+    if (lib->dl)
+        dlclose(lib->dl);
+    lib->dl = NULL;
+    lib->api = NULL;
+}
+
+/* ---- the measured loop ----------------------------------------------------- */
+
+/* Replaces ops random live blocks.  Statuses are or-ed and checked once,
+ * so the check costs no branch per operation. */
+static bool replace_loop(const hb_allocator *a, void *h, void **slots, size_t n, uint64_t ops,
+                         uint64_t *r, char *err, size_t errlen)
+{
+    void *(*do_malloc)(void *, size_t) = a->malloc;
+    int (*do_free)(void *, void *) = a->free;
+    int bad = 0;
+    for (uint64_t i = 0; i < ops; i++) {
+        uint64_t x = rng_next(r);
+        size_t s = pick(x, n);
+        bad |= do_free(h, slots[s]);
+        void *p = do_malloc(h, size_of(x));
+        if (!p) {
+            snprintf(err, errlen, "malloc(%zu) failed with %zu blocks live", size_of(x), n);
+            return false;
+        }
+        *(uint64_t *)p = x;
+        slots[s] = p;
+    }
+    if (bad)
+        snprintf(err, errlen, "free of a live block returned an error status");
+    return !bad;
+}
+
+static bool fill(const hb_allocator *a, void *h, void **slots, size_t n, uint64_t *r, char *err,
+                 size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = rng_next(r);
+        if (!(slots[i] = a->malloc(h, size_of(x)))) {
+            snprintf(err, errlen, "malloc(%zu) failed while filling to %zu blocks", size_of(x), n);
+            return false;
+        }
+        *(uint64_t *)slots[i] = x;
+    }
+    return true;
+}
+
+static uint64_t warmup_ops(uint64_t ops) { return ops / 4; }
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The timed part runs as HB_SCALING_SEGMENTS equal segments, each timed
+ * on its own; the cell reports the median segment's mean, so a segment in
+ * which the process was preempted does not move the figure. */
+static void settle(hb_scaling_cell *cell, const double *seg_s, uint64_t seg_ops)
+{
+    double sorted[HB_SCALING_SEGMENTS];
+    memcpy(sorted, seg_s, sizeof sorted);
+    qsort(sorted, HB_SCALING_SEGMENTS, sizeof *sorted, cmp_double);
+    cell->ops = seg_ops * HB_SCALING_SEGMENTS;
+    cell->loop_s = 0;
+    for (int i = 0; i < HB_SCALING_SEGMENTS; i++)
+        cell->loop_s += seg_s[i];
+    cell->ns_per_op = seg_ops ? sorted[HB_SCALING_SEGMENTS / 2] * 1e9 / (double)seg_ops : 0;
+}
+
+bool hb_scaling_measure(const hb_allocator *a, size_t n, uint64_t ops, hb_scaling_cell *cell,
+                        char *err, size_t errlen)
+{
+    double t0 = now_s(), seg_s[HB_SCALING_SEGMENTS] = { 0 };
+    uint64_t seg_ops = ops / HB_SCALING_SEGMENTS;
+    hb_osmem *m = hb_osmem_new(0, 0);
+    void *h = m ? a->create(hb_osmem_source(m), NULL) : NULL;
+    void **slots = calloc(n ? n : 1, sizeof *slots);
+    uint64_t r = HB_SCALING_SEED;
+    bool ok = h && slots;
+    if (!ok)
+        snprintf(err, errlen, "%s", !m ? "cannot reserve a memory source"
+                                   : !h ? "create() returned NULL" : "out of memory");
+    ok = ok && fill(a, h, slots, n, &r, err, errlen) &&
+         replace_loop(a, h, slots, n, warmup_ops(ops), &r, err, errlen);
+    for (int i = 0; ok && i < HB_SCALING_SEGMENTS; i++) {
+        double t = now_s();
+        ok = replace_loop(a, h, slots, n, seg_ops, &r, err, errlen);
+        seg_s[i] = now_s() - t;
+    }
+    if (h)
+        a->destroy(h);
+    hb_osmem_free(m);
+    free(slots);
+    *cell = (hb_scaling_cell){ .n = n };
+    settle(cell, seg_s, seg_ops);
+    cell->setup_s = now_s() - t0 - cell->loop_s;
+    return ok;
+}
+
+/* ---- the loop by itself ---------------------------------------------------- */
+
+/* Touches the chosen block as the allocator loop does (one read and one
+ * write of its first word), without any allocator call. */
+static void touch_loop(uint64_t **slots, size_t n, uint64_t ops, uint64_t *r)
+{
+    for (uint64_t i = 0; i < ops; i++) {
+        uint64_t x = rng_next(r);
+        uint64_t *b = slots[pick(x, n)];
+        *(volatile uint64_t *)b += x + size_of(x);
+    }
+}
+
+bool hb_scaling_baseline(size_t n, uint64_t ops, hb_scaling_cell *cell, char *err, size_t errlen)
+{
+    double t0 = now_s(), seg_s[HB_SCALING_SEGMENTS] = { 0 };
+    uint64_t seg_ops = ops / HB_SCALING_SEGMENTS;
+    uint64_t **slots = calloc(n ? n : 1, sizeof *slots);
+    uint64_t r = HB_SCALING_SEED;
+    bool ok = slots != NULL;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (slots[i] = calloc(1, size_of(rng_next(&r)))) != NULL;
+    if (!ok)
+        snprintf(err, errlen, "out of memory filling %zu blocks", n);
+    if (ok)
+        touch_loop(slots, n, warmup_ops(ops), &r);
+    for (int i = 0; ok && i < HB_SCALING_SEGMENTS; i++) {
+        double t = now_s();
+        touch_loop(slots, n, seg_ops, &r);
+        seg_s[i] = now_s() - t;
+    }
+    for (size_t i = 0; slots && i < n; i++)
+        free(slots[i]);
+    free(slots);
+    *cell = (hb_scaling_cell){ .n = n };
+    settle(cell, seg_s, seg_ops);
+    cell->setup_s = now_s() - t0 - cell->loop_s;
+    return ok;
+}
