@@ -1,9 +1,273 @@
-/* Placeholder until this subcommand lands; replaced by its implementation. */
+/*
+ * heapbench run: replay one trace against one allocator and report it.
+ *
+ * The process re-executes itself once with a larger optional static TLS
+ * reserve (GLIBC_TUNABLES glibc.rtld.optional_static_tls): system
+ * allocators such as jemalloc keep initial-exec TLS, which dlopen can only
+ * place in that reserve, and glibc's default is too small for them.  Every
+ * allocator runs under the same setting, so the comparison stays fair.
+ */
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli/cli.h"
+#include "load/load.h"
+#include "replay/replay.h"
+#include "report/result.h"
+#include "trace/trace.h"
+#include "util/units.h"
+
+#define TLS_TUNABLE "glibc.rtld.optional_static_tls"
+#define TLS_RESERVE "0x40000"
+
+typedef struct run_args {
+    bool csv, header, no_cache;
+    unsigned rep;
+    const char *name, *opts, *spec, *trace;
+    size_t arena, limit;
+    unsigned timing;
+} run_args;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: heapbench run [options] ALLOCATOR TRACE\n"
+        "       heapbench ALLOCATOR TRACE [options]\n\n"
+        "Replays TRACE against ALLOCATOR and reports footprint, utilization,\n"
+        "throughput and per-operation latency.\n\n"
+        "ALLOCATOR  a built-in name (buddy pow2 firstfit bestfit segfit pagemeta nova,\n"
+        "           glibc jemalloc mimalloc tcmalloc, mmap) or a library path (contains\n"
+        "           '/' or ends in .so): native, lab-report or libc contract\n"
+        "           (docs/allocator-contract.md)\n"
+        "TRACE      a .trace, .trace.xz, .trace.gz or .rep file (docs/trace-format.md)\n\n"
+        "options:\n"
+        "  --csv                 print one CSV row (docs/results.md) instead of the report\n"
+        "  --csv-header          print the CSV header line first\n"
+        "  --rep N               repetition number written to the result (default 1)\n"
+        "  --name NAME           label of the allocator column\n"
+        "  --arena SIZE          arena of a lab-report allocator (default 256MiB)\n"
+        "  --limit SIZE          most bytes the memory source hands out (default: none)\n"
+        "  --opts K=V,...        options passed to the allocator's create()\n"
+        "  --timing MODE         per-op, throughput or both (default both)\n"
+        "  --no-cache            do not read or write the binary trace cache\n"
+        "  --help                this text\n\n"
+        "SIZE takes a suffix KiB, MiB or GiB.  Exit status: 0 a result was produced\n"
+        "(whatever its status), 1 the allocator or trace could not be loaded, 2 usage.\n");
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "heapbench run: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(see heapbench run --help)\n");
+    return 2;
+}
+
+/* "--key VALUE" or "--key=VALUE": returns the value, or NULL. */
+static const char *opt_value(int argc, char **argv, int *i, const char *key)
+{
+    size_t n = strlen(key);
+    if (strncmp(argv[*i], key, n))
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] == '\0' && *i + 1 < argc)
+        return argv[++*i];
+    return NULL;
+}
+
+static int parse_timing(const char *s, unsigned *out)
+{
+    if (!strcmp(s, "per-op"))
+        *out = HB_TIMING_PER_OP;
+    else if (!strcmp(s, "throughput"))
+        *out = HB_TIMING_THROUGHPUT;
+    else if (!strcmp(s, "both"))
+        *out = HB_TIMING_BOTH;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_valued(run_args *a, int argc, char **argv, int *i)
+{
+    const char *v;
+    uint64_t bytes;
+    if ((v = opt_value(argc, argv, i, "--rep"))) {
+        char *end;
+        unsigned long n = strtoul(v, &end, 10);
+        if (*end || !*v || n > 1000000)
+            return bad_usage("--rep expects a whole number, got '%s'", v);
+        a->rep = (unsigned)n;
+    } else if ((v = opt_value(argc, argv, i, "--name"))) {
+        a->name = v;
+    } else if ((v = opt_value(argc, argv, i, "--opts"))) {
+        a->opts = v;
+    } else if ((v = opt_value(argc, argv, i, "--arena"))) {
+        if (hb_parse_size(v, &bytes) || !bytes)
+            return bad_usage("--arena expects a size such as 256MiB, got '%s'", v);
+        a->arena = (size_t)bytes;
+    } else if ((v = opt_value(argc, argv, i, "--limit"))) {
+        if (hb_parse_size(v, &bytes))
+            return bad_usage("--limit expects a size such as 1GiB, got '%s'", v);
+        a->limit = (size_t)bytes;
+    } else if ((v = opt_value(argc, argv, i, "--timing"))) {
+        if (parse_timing(v, &a->timing))
+            return bad_usage("--timing expects per-op, throughput or both, got '%s'", v);
+    } else {
+        return bad_usage("unknown option or missing value: '%s'", argv[*i]);
+    }
+    return 0;
+}
+
+/* Returns 0, 2 for a usage error, or -1 after --help. */
+static int parse_args(run_args *a, int argc, char **argv)
+{
+    *a = (run_args){ .rep = 1, .timing = HB_TIMING_BOTH };
+    int npos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+            usage(stdout);
+            return -1;
+        } else if (!strcmp(s, "--csv")) {
+            a->csv = true;
+        } else if (!strcmp(s, "--csv-header")) {
+            a->header = true;
+        } else if (!strcmp(s, "--no-cache")) {
+            a->no_cache = true;
+        } else if (s[0] == '-' && s[1]) {
+            if (parse_valued(a, argc, argv, &i))
+                return 2;
+        } else if (npos < 2) {
+            *(npos++ ? &a->trace : &a->spec) = s;
+        } else {
+            return bad_usage("unexpected argument '%s'", s);
+        }
+    }
+    if (npos < 2)
+        return bad_usage("%s", "expects ALLOCATOR and TRACE");
+    return 0;
+}
+
+/* Re-executes with the static TLS reserve unless it is already set; on
+ * failure goes on without it (jemalloc then fails to load, saying why). */
+static void ensure_static_tls(int argc, char **argv)
+{
+    const char *cur = getenv("GLIBC_TUNABLES");
+    if (cur && strstr(cur, TLS_TUNABLE))
+        return;
+    char *val = NULL;
+    if (asprintf(&val, "%s%s" TLS_TUNABLE "=" TLS_RESERVE, cur ? cur : "",
+                 cur && *cur ? ":" : "") < 0)
+        return;
+    char **nargv = calloc((size_t)argc + 2, sizeof *nargv);
+    if (!nargv || setenv("GLIBC_TUNABLES", val, 1) != 0) {
+        free(nargv);
+        free(val);
+        return;
+    }
+    nargv[0] = "heapbench";
+    nargv[1] = "run";
+    for (int i = 1; i < argc; i++)
+        nargv[i + 1] = argv[i];
+    fflush(NULL);
+    execv("/proc/self/exe", nargv);
+    free(nargv); /* exec failed: carry on in this process */
+    free(val);
+}
+
+/* The trace column of a trace that did not load: its file name without
+ * directory and suffixes. */
+static void trace_label(const char *path, char *out, size_t len)
+{
+    const char *b = strrchr(path, '/');
+    snprintf(out, len, "%s", b ? b + 1 : path);
+    char *dot = strchr(out, '.');
+    if (dot && dot != out)
+        *dot = '\0';
+}
+
+static int emit_load_error(const run_args *a, const char *alloc, const char *trace,
+                           const char *why)
+{
+    fprintf(stderr, "heapbench run: %s\n", why);
+    if (a->csv) {
+        hb_result r;
+        hb_result_failed(&r, alloc, trace, a->rep, HB_ST_LOAD_ERROR, why);
+        if (a->header)
+            printf("%s\n", hb_csv_header());
+        hb_csv_write_row(stdout, &r);
+    }
+    return 1;
+}
+
+static void print_about(const hb_loaded *l)
+{
+    const hb_allocator *api = l->api;
+    printf("%s: %s contract%s%s, footprint by %s\n", l->name, hb_contract_name(l->contract),
+           l->path[0] ? ", " : "", l->path, hb_footprint_name(l->footprint));
+    if (!api->realloc || !api->calloc || !api->aligned_alloc)
+        printf("  emulated by the harness:%s%s%s\n", api->realloc ? "" : " realloc",
+               api->calloc ? "" : " calloc", api->aligned_alloc ? "" : " aligned_alloc");
+}
+
+static int run_cell(const run_args *a, const hb_trace *t)
+{
+    char err[1024];
+    hb_load_opts lo = { .arena_size = a->arena };
+    hb_loaded *l = hb_load(a->spec, &lo, err, sizeof err);
+    if (!l) {
+        char label[64];
+        hb_spec_label(a->spec, label, sizeof label);
+        return emit_load_error(a, a->name ? a->name : label, t->name, err);
+    }
+    hb_result r;
+    hb_result_failed(&r, a->name ? a->name : l->name, t->name, a->rep, HB_ST_OK, "");
+    hb_replay_cfg cfg = { .timing = a->timing, .options = a->opts, .limit = a->limit };
+    if (!a->csv)
+        print_about(l);
+    int rc = hb_replay(l, t, &cfg, &r);
+    hb_unload(l);
+    if (rc != 0)
+        return emit_load_error(a, r.allocator, r.trace, r.detail);
+    if (a->csv) {
+        if (a->header)
+            printf("%s\n", hb_csv_header());
+        hb_csv_write_row(stdout, &r);
+    } else {
+        hb_result_print(stdout, &r);
+    }
+    return 0;
+}
+
 int hb_cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "heapbench %s: not available in this build\n", argv[0]);
-    return 2;
+    run_args a;
+    int rc = parse_args(&a, argc, argv);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    ensure_static_tls(argc, argv);
+
+    hb_trace t;
+    memset(&t, 0, sizeof t);
+    hb_diag d = { .out = stderr };
+    hb_trace_load_opts to = { .format = HB_FMT_AUTO, .use_cache = !a.no_cache };
+    if (hb_trace_load(a.trace, &to, &t, &d) != 0) {
+        char label[128], why[600];
+        trace_label(a.trace, label, sizeof label);
+        snprintf(why, sizeof why, "cannot load trace %s: %u error%s, the first: %s", a.trace,
+                 d.errors, d.errors == 1 ? "" : "s", d.first[0] ? d.first : "unknown");
+        char alloc[64];
+        hb_spec_label(a.spec, alloc, sizeof alloc);
+        return emit_load_error(&a, a.name ? a.name : alloc, label, why);
+    }
+    rc = run_cell(&a, &t);
+    hb_trace_release(&t);
+    return rc;
 }

@@ -51,7 +51,16 @@ typedef struct hb_result {
     hb_latency lat[HB_OP_KINDS];
     char clock[16];            /* "tsc" or "monotonic"                    */
     double clock_overhead_ns;  /* subtracted from each sample             */
+    unsigned measured;         /* hb_measured bits: which figures are set */
 } hb_result;
+
+/* Groups of figures a result holds; the CSV leaves the others empty. */
+enum hb_measured {
+    HB_MEAS_COUNTS = 1u,     /* ops .. peak_live_blocks                      */
+    HB_MEAS_FOOTPRINT = 2u,  /* peak_footprint_bytes, source, utilization    */
+    HB_MEAS_THROUGHPUT = 4u, /* throughput_ops_s, replay_s                   */
+    HB_MEAS_LATENCY = 8u     /* <op>_* latency columns, clock, overhead      */
+};
 
 const char *hb_status_name(enum hb_status s);
 

@@ -1,0 +1,372 @@
+/*
+ * The loader: spec -> library path -> dlopen -> which contract -> one
+ * hb_allocator view.  The contracts are tried in a fixed order (native,
+ * lab report, libc), and a symbol only counts when the library itself
+ * defines it: dlsym on a handle also searches the library's dependencies,
+ * so without that check every library linked with libc would "export"
+ * malloc and free.
+ */
+#define _GNU_SOURCE
+#include "load/load.h"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *const hb_builtin_names[] = {
+    "buddy", "pow2", "firstfit", "bestfit", "segfit", "pagemeta", "nova",
+    "glibc", "jemalloc", "mimalloc", "tcmalloc", "mmap", NULL
+};
+
+/* The suite's own libraries: <exe dir>/allocators/<name>.so. */
+static const char *const suite_names[] = {
+    "buddy", "pow2", "firstfit", "bestfit", "segfit", "pagemeta", "nova", NULL
+};
+
+static const struct { const char *name, *soname; } system_libs[] = {
+    { "glibc", "libc.so.6" },
+    { "jemalloc", "libjemalloc.so.2" },
+    { "mimalloc", "libmimalloc.so.2" },
+    { "tcmalloc", "libtcmalloc_minimal.so.4" },
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static bool in_list(const char *const *list, const char *s)
+{
+    for (; *list; list++)
+        if (!strcmp(*list, s))
+            return true;
+    return false;
+}
+
+static bool spec_is_path(const char *spec)
+{
+    size_t n = strlen(spec);
+    return strchr(spec, '/') || (n >= 3 && !strcmp(spec + n - 3, ".so"));
+}
+
+/* <directory of /proc/self/exe>/allocators/<name>.so when it exists, else
+ * the build tree's allocators directory. */
+static void suite_path(const char *name, char *out, size_t outlen)
+{
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            int w = snprintf(out, outlen, "%s/allocators/%s.so", exe, name);
+            if (w > 0 && (size_t)w < outlen && access(out, R_OK) == 0)
+                return;
+        }
+    }
+    snprintf(out, outlen, "%s/allocators/%s.so", HB_BUILD_DIR, name);
+}
+
+/* Default label for a path: file name up to ".so" ("libjemalloc.so.2" ->
+ * "libjemalloc"). */
+static void label_of_path(const char *path, char *out, size_t outlen)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *so = strstr(base, ".so");
+    size_t len = so ? (size_t)(so - base) : strlen(base);
+    if (len >= outlen)
+        len = outlen - 1;
+    memcpy(out, base, len);
+    out[len] = '\0';
+}
+
+void hb_spec_label(const char *spec, char *out, size_t outlen)
+{
+    if (spec_is_path(spec))
+        label_of_path(spec, out, outlen);
+    else
+        snprintf(out, outlen, "%s", spec);
+}
+
+/* The address of symbol name if the library behind handle defines it
+ * itself, else NULL. */
+static void *own_sym(void *handle, const char *name)
+{
+    void *p = dlsym(handle, name);
+    struct link_map *lm = NULL;
+    Dl_info info;
+    if (!p || dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm || !dladdr(p, &info))
+        return NULL;
+    return info.dli_fbase == (void *)lm->l_addr ||
+                   (info.dli_fname && lm->l_name && !strcmp(info.dli_fname, lm->l_name))
+               ? p
+               : NULL;
+}
+
+static bool valid_name(const char *s)
+{
+    if (!s || !*s)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
+/* ---- the three contracts ------------------------------------------------ */
+
+static int try_native(hb_loaded *l, hb_allocator_entry entry, char *err, size_t errlen)
+{
+    const hb_allocator *a = entry();
+    const size_t need = offsetof(hb_allocator, free) + sizeof a->free;
+    if (!a) {
+        seterr(err, errlen, "%s: heapbench_allocator() returned NULL", l->path);
+        return -1;
+    }
+    if (a->abi_version != HB_ALLOCATOR_ABI) {
+        seterr(err, errlen, "%s: allocator ABI version %d, this harness speaks version %d",
+               l->path, a->abi_version, HB_ALLOCATOR_ABI);
+        return -1;
+    }
+    if (a->struct_size < need) {
+        seterr(err, errlen, "%s: hb_allocator struct_size %zu is smaller than the %zu bytes "
+               "that hold the required methods", l->path, a->struct_size, need);
+        return -1;
+    }
+    memset(&l->table, 0, sizeof l->table);
+    memcpy(&l->table, a, a->struct_size < sizeof l->table ? a->struct_size : sizeof l->table);
+    l->table.struct_size = sizeof l->table;
+    if (!l->table.create || !l->table.destroy || !l->table.malloc || !l->table.free) {
+        seterr(err, errlen, "%s: hb_allocator lacks a required method "
+               "(create, destroy, malloc and free must not be NULL)", l->path);
+        return -1;
+    }
+    l->contract = HB_CONTRACT_NATIVE;
+    l->footprint = HB_FOOTPRINT_MEMSRC;
+    l->api = &l->table;
+    if (!l->builtin && valid_name(l->table.name) && strlen(l->table.name) < sizeof l->name)
+        strcpy(l->name, l->table.name);
+    return 0;
+}
+
+static bool try_lab(hb_loaded *l)
+{
+    void *h = l->dl;
+    l->lab.create = (void *(*)(void *, size_t))own_sym(h, "create_memory_manager");
+    l->lab.allocate = (void *(*)(void *, size_t))own_sym(h, "allocate_memory");
+    l->lab.allocate_name = "allocate_memory";
+    if (!l->lab.allocate) {
+        l->lab.allocate = (void *(*)(void *, size_t))own_sym(h, "malloc_my_realize");
+        l->lab.allocate_name = "malloc_my_realize";
+    }
+    l->lab.release = (void (*)(void *, void *))own_sym(h, "release_memory");
+    l->lab.destroy = (void (*)(void *))own_sym(h, "destroy_memory_manager");
+    if (!l->lab.create || !l->lab.allocate || !l->lab.release || !l->lab.destroy)
+        return false;
+    l->contract = HB_CONTRACT_LAB;
+    l->footprint = HB_FOOTPRINT_ARENA;
+    l->api = hb_lab_adapter();
+    return true;
+}
+
+static bool try_libc(hb_loaded *l)
+{
+    void *h = l->dl;
+    hb_libc_fns *f = &l->libc;
+    f->malloc = (void *(*)(size_t))own_sym(h, "malloc");
+    f->free = (void (*)(void *))own_sym(h, "free");
+    if (!f->malloc || !f->free)
+        return false;
+    f->realloc = (void *(*)(void *, size_t))own_sym(h, "realloc");
+    f->calloc = (void *(*)(size_t, size_t))own_sym(h, "calloc");
+    f->usable_size = (size_t(*)(void *))own_sym(h, "malloc_usable_size");
+    f->posix_memalign = (int (*)(void **, size_t, size_t))own_sym(h, "posix_memalign");
+    f->aligned_alloc = (void *(*)(size_t, size_t))own_sym(h, "aligned_alloc");
+    f->memalign = (void *(*)(size_t, size_t))own_sym(h, "memalign");
+    l->contract = HB_CONTRACT_LIBC;
+    l->footprint = HB_FOOTPRINT_RSS;
+    l->api = hb_libc_adapter(f, &l->table);
+    return true;
+}
+
+/* Names the symbols of each contract that the library does not define, so
+ * a user sees how close it came. */
+static void no_contract_error(hb_loaded *l, char *err, size_t errlen)
+{
+    static const char *const lab[] = { "create_memory_manager", "release_memory",
+                                       "destroy_memory_manager", NULL };
+    char found[256] = "";
+    for (const char *const *s = lab; *s; s++)
+        if (own_sym(l->dl, *s)) {
+            strncat(found, found[0] ? ", " : "", sizeof found - strlen(found) - 1);
+            strncat(found, *s, sizeof found - strlen(found) - 1);
+        }
+    seterr(err, errlen, "%s: no allocator contract: looked for heapbench_allocator (native); "
+           "create_memory_manager allocate_memory|malloc_my_realize release_memory "
+           "destroy_memory_manager (lab report); malloc free (libc)%s%s",
+           l->path, found[0] ? "; the library defines only " : "", found);
+}
+
+static int detect_contract(hb_loaded *l, char *err, size_t errlen)
+{
+    void *entry = own_sym(l->dl, HB_ALLOCATOR_SYMBOL);
+    if (entry) {
+        hb_allocator_entry fn;
+        memcpy(&fn, &entry, sizeof fn); /* object to function pointer, as dlsym intends */
+        return try_native(l, fn, err, errlen);
+    }
+    if (try_lab(l) || try_libc(l))
+        return 0;
+    no_contract_error(l, err, errlen);
+    return -1;
+}
+
+/* ---- resolving the spec ------------------------------------------------- */
+
+static int resolve(const char *spec, hb_loaded *l, char *err, size_t errlen)
+{
+    if (spec_is_path(spec)) {
+        snprintf(l->path, sizeof l->path, "%s", spec);
+        label_of_path(spec, l->name, sizeof l->name);
+        return 0;
+    }
+    l->builtin = true;
+    snprintf(l->name, sizeof l->name, "%s", spec);
+    if (in_list(suite_names, spec)) {
+        suite_path(spec, l->path, sizeof l->path);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof system_libs / sizeof system_libs[0]; i++)
+        if (!strcmp(system_libs[i].name, spec)) {
+            snprintf(l->path, sizeof l->path, "%s", system_libs[i].soname);
+            return 0;
+        }
+    if (!strcmp(spec, "mmap"))
+        return 0;
+    seterr(err, errlen, "unknown allocator '%s': expected a library path (containing '/' or "
+           "ending in .so) or one of buddy, pow2, firstfit, bestfit, segfit, pagemeta, nova, "
+           "glibc, jemalloc, mimalloc, tcmalloc, mmap", spec);
+    return -1;
+}
+
+hb_loaded *hb_load(const char *spec, const hb_load_opts *opts, char *err, size_t errlen)
+{
+    hb_loaded *l = calloc(1, sizeof *l);
+    if (!l) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    l->arena_size = opts && opts->arena_size ? opts->arena_size : HB_DEFAULT_ARENA;
+    if (!spec || !*spec || resolve(spec, l, err, errlen) != 0) {
+        if (!spec || !*spec)
+            seterr(err, errlen, "empty allocator spec");
+        free(l);
+        return NULL;
+    }
+    if (!l->path[0]) { /* the mmap baseline */
+        l->table = *hb_mmap_baseline();
+        l->api = &l->table;
+        l->contract = HB_CONTRACT_BASELINE;
+        l->footprint = HB_FOOTPRINT_MEMSRC;
+        return l;
+    }
+    l->dl = dlopen(l->path, RTLD_NOW | RTLD_LOCAL);
+    if (!l->dl) {
+        const char *why = dlerror();
+        bool tls = why && strstr(why, "static TLS");
+        seterr(err, errlen, "cannot load allocator library %s: %s%s", l->path,
+               why ? why : "unknown dlopen error",
+               tls ? " (the library needs a larger static TLS reserve: GLIBC_TUNABLES="
+                     "glibc.rtld.optional_static_tls=0x40000)" : "");
+        free(l);
+        return NULL;
+    }
+    if (detect_contract(l, err, errlen) != 0) {
+        hb_unload(l);
+        return NULL;
+    }
+    return l;
+}
+
+/* A system allocator's library stays mapped: some of them register
+ * thread and exit hooks that must outlive the handle. */
+void hb_unload(hb_loaded *l)
+{
+    if (!l)
+        return;
+    if (l->dl && l->contract != HB_CONTRACT_LIBC)
+        dlclose(l->dl);
+    free(l);
+}
+
+/* ---- heaps -------------------------------------------------------------- */
+
+void *hb_loaded_create(const hb_loaded *l, const hb_memsrc *src, const char *options,
+                       char *err, size_t errlen)
+{
+    bool has_opts = options && *options;
+    void *heap = NULL;
+    switch (l->contract) {
+    case HB_CONTRACT_NATIVE:
+    case HB_CONTRACT_BASELINE:
+        heap = l->api->create(src, has_opts ? options : NULL);
+        if (!heap)
+            seterr(err, errlen, "%s: create() failed%s%s%s", l->name,
+                   has_opts ? " with options '" : "", has_opts ? options : "",
+                   has_opts ? "'" : "");
+        return heap;
+    case HB_CONTRACT_LAB:
+    case HB_CONTRACT_LIBC:
+        if (has_opts) {
+            seterr(err, errlen, "%s: the %s contract takes no options (got '%s')", l->name,
+                   hb_contract_name(l->contract), options);
+            return NULL;
+        }
+        if (l->contract == HB_CONTRACT_LAB)
+            return hb_lab_open(&l->lab, src, l->arena_size, err, errlen);
+        return (void *)&l->libc;
+    }
+    return NULL;
+}
+
+void hb_loaded_destroy(const hb_loaded *l, void *heap)
+{
+    if (!heap)
+        return;
+    if (l->contract == HB_CONTRACT_LAB)
+        hb_lab_close(heap);
+    else if (l->contract != HB_CONTRACT_LIBC)
+        l->api->destroy(heap);
+}
+
+bool hb_loaded_fresh_heaps(const hb_loaded *l) { return l->contract != HB_CONTRACT_LIBC; }
+
+bool hb_loaded_arena(const hb_loaded *l, const void *heap, void **base, size_t *len)
+{
+    return l->contract == HB_CONTRACT_LAB && hb_lab_arena(heap, base, len);
+}
+
+const char *hb_contract_name(enum hb_contract c)
+{
+    static const char *const names[] = { "native", "lab-report", "libc", "baseline" };
+    return (unsigned)c < 4 ? names[c] : "?";
+}
+
+const char *hb_footprint_name(enum hb_footprint f)
+{
+    static const char *const names[] = { "memsrc", "arena", "rss" };
+    return (unsigned)f < 3 ? names[f] : "?";
+}

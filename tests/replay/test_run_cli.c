@@ -1,0 +1,182 @@
+/*
+ * `heapbench run` end to end: the binary (HB_HEAPBENCH) against a trace
+ * file, through every system allocator, with its exit codes, CSV output
+ * and crash report.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "report/result.h"
+
+static char trace_path[] = "/tmp/hb-run-cli-XXXXXX.trace";
+static char out[65536], err[65536];
+static char out_path[64], err_path[64];
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : 0;
+    buf[n > 0 ? n : 0] = '\0';
+    if (fd >= 0)
+        close(fd);
+}
+
+/* Runs heapbench with args; returns the wait status, output in out/err. */
+static int run(const char *const *args)
+{
+    const char *bin = getenv("HB_HEAPBENCH");
+    char *argv[32] = { (char *)bin };
+    size_t n = 1;
+    for (; args[n - 1] && n < 31; n++)
+        argv[n] = (char *)args[n - 1];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* In a sanitizer build, the system allocators' own one-time
+         * allocations are not the harness's leaks. */
+        setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(o, 1);
+        dup2(e, 2);
+        execv(bin, argv);
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    slurp(out_path, out, sizeof out);
+    slurp(err_path, err, sizeof err);
+    return st;
+}
+
+static size_t fields(const char *s)
+{
+    size_t n = 1;
+    for (; *s && *s != '\n'; s++)
+        n += *s == ',';
+    return n;
+}
+
+static int exit_code(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : -1; }
+
+static void test_system_allocators(void)
+{
+    static const char *const names[] = { "glibc", "jemalloc", "mimalloc", "tcmalloc", "mmap" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *args[] = { "run", "--csv", "--no-cache", names[i], trace_path, NULL };
+        CHECK(exit_code(run(args)) == 0);
+        CHECK(!strncmp(out, names[i], strlen(names[i])));
+        CHECK_STR_CONTAINS(out, ",cli,1,ok,,14,");
+        CHECK_EQ_U(fields(out), 49);
+        if (strstr(out, ",ok,") == NULL)
+            fprintf(stderr, "  %s: %s%s", names[i], out, err);
+    }
+}
+
+static void test_header_name_rep(void)
+{
+    const char *args[] = { "run", "--csv", "--csv-header", "--no-cache", "--rep", "4",
+                           "--name", "sys", "--timing", "throughput", "glibc", trace_path,
+                           NULL };
+    CHECK(exit_code(run(args)) == 0);
+    CHECK(!strncmp(out, hb_csv_header(), strlen(hb_csv_header())));
+    const char *row = strchr(out, '\n');
+    REQUIRE(row);
+    CHECK(!strncmp(row + 1, "sys,cli,4,ok,", 13));
+    CHECK(strstr(row, ",,,,,,,\n") != NULL); /* latency columns empty */
+}
+
+static void test_lab_form_and_human_report(void)
+{
+    const char *args[] = { HB_TEST_FIXTURES "/lab_firstfit.so", trace_path, "--no-cache",
+                           "--arena", "1MiB", NULL };
+    CHECK(exit_code(run(args)) == 0);
+    CHECK_STR_CONTAINS(out, "lab-report contract");
+    CHECK_STR_CONTAINS(out, "utilization");
+    CHECK_STR_CONTAINS(out, "measured by arena");
+    CHECK_STR_CONTAINS(out, "p99.9");
+}
+
+static void test_load_error_row_and_exit_1(void)
+{
+    const char *args[] = { "run", "--csv", "--no-cache", "/nonexistent/x.so", trace_path, NULL };
+    CHECK(exit_code(run(args)) == 1);
+    CHECK(!strncmp(out, "x,cli,1,load-error,", 19));
+    CHECK_EQ_U(fields(out), 49);
+    CHECK_STR_CONTAINS(err, "/nonexistent/x.so");
+}
+
+static void test_trace_error_exit_1(void)
+{
+    char bad[] = "/tmp/hb-run-cli-bad-XXXXXX.trace";
+    int fd = mkstemps(bad, 6);
+    REQUIRE(fd >= 0);
+    REQUIRE(write(fd, "a 1 10\nf 9\n", 11) == 11);
+    close(fd);
+    const char *args[] = { "run", "--no-cache", "glibc", bad, NULL };
+    CHECK(exit_code(run(args)) == 1);
+    CHECK_STR_CONTAINS(err, ":2: error:");
+    unlink(bad);
+}
+
+static void test_usage_exit_2(void)
+{
+    const char *a1[] = { "run", "glibc", NULL };
+    CHECK(exit_code(run(a1)) == 2);
+    const char *a2[] = { "run", "--timing", "sometimes", "glibc", trace_path, NULL };
+    CHECK(exit_code(run(a2)) == 2);
+    const char *a3[] = { "run", "--help", NULL };
+    CHECK(exit_code(run(a3)) == 0);
+    CHECK_STR_CONTAINS(out, "usage: heapbench run");
+}
+
+static void test_crash_is_reported(void)
+{
+    char big[] = "/tmp/hb-run-cli-crash-XXXXXX.trace";
+    int fd = mkstemps(big, 6);
+    REQUIRE(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    for (int i = 0; i < 150; i++)
+        fprintf(f, "a %d 40\n", i);
+    fclose(f);
+    const char *args[] = { "run", "--csv", "--no-cache", HB_TEST_FIXTURES "/crash_at_100.so",
+                           big, NULL };
+    int st = run(args);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+    CHECK_STR_CONTAINS(err, "#HB-FAULT signal=SIGSEGV pass=measure op=99 line=100\n");
+    unlink(big);
+}
+
+int main(void)
+{
+    if (!getenv("HB_HEAPBENCH")) {
+        fprintf(stderr, "HB_HEAPBENCH is not set\n");
+        return 1;
+    }
+    snprintf(out_path, sizeof out_path, "/tmp/hb-run-cli-%d.out", (int)getpid());
+    snprintf(err_path, sizeof err_path, "/tmp/hb-run-cli-%d.err", (int)getpid());
+    int fd = mkstemps(trace_path, 6);
+    if (fd < 0)
+        return 1;
+    static const char text[] = "#! name: cli\n"
+                               "a 1 100\nc 2 4 32\nr 1 400\nf 2\nm 3 64 1000\na 4 100000\n"
+                               "f 1\nf 3\nf -\na 5 0\nf 5\na 6 5000\nr 6 0\nt 1\na 7 8\n";
+    if (write(fd, text, sizeof text - 1) != (ssize_t)(sizeof text - 1))
+        return 1;
+    close(fd);
+    RUN(test_system_allocators);
+    RUN(test_header_name_rep);
+    RUN(test_lab_form_and_human_report);
+    RUN(test_load_error_row_and_exit_1);
+    RUN(test_trace_error_exit_1);
+    RUN(test_usage_exit_2);
+    RUN(test_crash_is_reported);
+    unlink(trace_path);
+    unlink(out_path);
+    unlink(err_path);
+    return check_summary();
+}
