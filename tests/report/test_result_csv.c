@@ -18,9 +18,11 @@ static const char *expected_header =
     "realloc_count,realloc_mean_ns,realloc_p50_ns,realloc_p90_ns,realloc_p99_ns,"
     "realloc_p999_ns,realloc_max_ns,"
     "calloc_count,calloc_mean_ns,calloc_p50_ns,calloc_p90_ns,calloc_p99_ns,calloc_p999_ns,"
-    "calloc_max_ns,clock,clock_overhead_ns";
+    "calloc_max_ns,clock,clock_overhead_ns,"
+    "aligned_count,aligned_mean_ns,aligned_p50_ns,aligned_p90_ns,aligned_p99_ns,"
+    "aligned_p999_ns,aligned_max_ns";
 
-#define NFIELDS 49
+#define NFIELDS 56
 
 static char row[4096];
 
