@@ -36,6 +36,9 @@ static void test_shrunk_pages_come_back_zeroed(void)
     src->grow(src->ctx, 2 * 4096);
     CHECK(p[4096] == 0 && p[3 * 4096 - 1] == 0);
     CHECK(p[4095] == 0x5A);
+    src->grow(src->ctx, -(3 * 4096 - 100)); /* into the first page */
+    src->grow(src->ctx, 200);
+    CHECK(p[99] == 0x5A && p[100] == 0 && p[299] == 0);
     hb_osmem_free(m);
 }
 

@@ -84,8 +84,11 @@ static void *osmem_grow(void *ctx, intptr_t delta)
             goto refuse;
         m->brk -= d;
         /* Pages wholly above the new break go back to the kernel and become
-         * inaccessible again, so a later grow sees them zero-filled. */
+         * inaccessible again, so a later grow sees them zero-filled; the
+         * tail of the page the break now sits in is cleared by hand, for the
+         * same promise. */
         char *keep = m->base + page_round(m, (size_t)(m->brk - m->base));
+        memset(m->brk, 0, (size_t)((keep < m->committed ? keep : m->committed) - m->brk));
         if (keep < m->committed) {
             madvise(keep, (size_t)(m->committed - keep), MADV_DONTNEED);
             mprotect(keep, (size_t)(m->committed - keep), PROT_NONE);

@@ -1,0 +1,224 @@
+/*
+ * segfit internals: block layout, size classes and free lists.
+ *
+ * segfit is a two-level segregated fit allocator (the TLSF scheme): free
+ * blocks sit in one of FL x SL lists, a first-level bitmap says which rows
+ * hold any free block and one second-level bitmap per row says which lists
+ * do, so finding a free block that is large enough is two find-first-set
+ * instructions.  Blocks carry boundary tags, so splitting and merging touch
+ * only the block and its two neighbours.  Everything here is static inline:
+ * the hot path of malloc and free is these helpers.
+ */
+#ifndef SEGFIT_H
+#define SEGFIT_H
+
+#include <heapbench/alloc_util.h>
+#include <heapbench/allocator.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A block starts 16-aligned and its size (from its start to the next
+ * block's start) is a multiple of 16:
+ *
+ *   +0   prev_size   size of the previous block, meaningful only while that
+ *                    block is free (it is that block's footer); while the
+ *                    previous block is in use these 8 bytes are its payload
+ *   +8   head        size | flags
+ *   +16  payload     (a free block keeps its list links here)
+ *
+ * So an in-use block of size S gives S - 8 usable bytes, and the smallest
+ * block (32) holds the two links plus the footer of a free block.
+ */
+typedef struct sf_block {
+    size_t prev_size;
+    size_t head;
+    struct sf_block *next_free;
+    struct sf_block *prev_free;
+} sf_block;
+
+#define SF_FREE ((size_t)1)      /* this block is free                      */
+#define SF_PREV_FREE ((size_t)2) /* the previous block is free: prev_size ok */
+#define SF_CACHED ((size_t)4)    /* freed, parked in a quick list (in use to
+                                    its neighbours)                         */
+#define SF_FLAGS ((size_t)15)
+
+#define SF_HDR ((size_t)16)
+#define SF_MIN_BLOCK ((size_t)32)
+
+/*
+ * Size classes.  Below SF_SMALL (256) every 16-byte size has its own list
+ * (row 0), so small requests get an exact fit.  Above it, row fl covers
+ * [2^(fl+7), 2^(fl+8)) split into SF_SL_COUNT equal lists.  Block sizes stay
+ * below 2^48 (the user address space), which bounds the rows.
+ */
+#define SF_SL_LOG 4u
+#define SF_SL_COUNT (1u << SF_SL_LOG)
+#define SF_FL_SHIFT (SF_SL_LOG + 4u)
+#define SF_SMALL ((size_t)1 << SF_FL_SHIFT)
+#define SF_FL_COUNT (48u - SF_FL_SHIFT + 1u)
+#define SF_MAX_BLOCK ((size_t)1 << 47)
+
+/*
+ * Quick lists: freed blocks of up to SF_QUICK_MAX bytes wait, unmerged, in a
+ * LIFO per size, up to SF_QUICK_DEPTH each, so a malloc of a size just freed
+ * takes them back without touching lists or neighbours.  They merge when
+ * the heap would otherwise grow (sf_quick_flush).
+ */
+#define SF_QUICK_MAX ((size_t)1024)
+#define SF_QUICK_DEPTH 16u
+#define SF_QUICK_SLOTS (SF_QUICK_MAX / 16 + 1)
+
+/* One mapped (large) block: a live entry, a freed one (len 0), or empty. */
+typedef struct sf_map_entry {
+    uintptr_t ptr; /* 0: empty slot */
+    char *base;
+    size_t len; /* 0: tombstone of a freed block */
+} sf_map_entry;
+
+typedef struct sf_heap {
+    hb_memsrc src;
+    uint64_t fl_bitmap;
+    uint32_t sl_bitmap[SF_FL_COUNT];
+    sf_block *lists[SF_FL_COUNT][SF_SL_COUNT];
+    sf_block *quick[SF_QUICK_SLOTS];
+    uint8_t quick_count[SF_QUICK_SLOTS];
+    char *region;        /* where this heap's part of the region begins   */
+    sf_block *first;     /* lowest block                                  */
+    sf_block *sentinel;  /* size-0 in-use header at the end; brk after it */
+    size_t mmap_threshold;
+    size_t grow_step;
+    size_t trim_threshold;
+    sf_map_entry *maps;  /* open-addressing set of mapped blocks          */
+    size_t map_slots;    /* power of two, or 0 before the first one      */
+    size_t map_live;
+    size_t map_used;     /* live + tombstones                             */
+} sf_heap;
+
+/* ---- blocks -------------------------------------------------------------- */
+
+static inline size_t sf_size(const sf_block *b) { return b->head & ~SF_FLAGS; }
+static inline bool sf_is_free(const sf_block *b) { return b->head & SF_FREE; }
+static inline sf_block *sf_at(void *p, size_t off) { return (sf_block *)((char *)p + off); }
+static inline sf_block *sf_next(const sf_block *b) { return sf_at((void *)b, sf_size(b)); }
+static inline sf_block *sf_prev(const sf_block *b)
+{
+    return (sf_block *)((char *)b - b->prev_size);
+}
+static inline void *sf_payload(sf_block *b) { return (char *)b + SF_HDR; }
+static inline sf_block *sf_block_of(void *p) { return (sf_block *)((char *)p - SF_HDR); }
+
+/* Block size for a request, or false when no block can be that large: the
+ * bound is checked before rounding so the sum cannot wrap. */
+static inline bool sf_block_size_for(size_t n, size_t *out)
+{
+    if (n > SF_MAX_BLOCK)
+        return false;
+    size_t s = (n + 8 + 15) & ~(size_t)15;
+    *out = s < SF_MIN_BLOCK ? SF_MIN_BLOCK : s;
+    return true;
+}
+
+/* Writes a free block's size and footer and tells the next block. */
+static inline void sf_set_free(sf_block *b, size_t size, size_t prev_flag)
+{
+    b->head = size | SF_FREE | prev_flag;
+    sf_block *n = sf_at(b, size);
+    n->prev_size = size;
+    n->head |= SF_PREV_FREE;
+}
+
+/* ---- classes and lists ----------------------------------------------------- */
+
+static inline void sf_mapping(size_t size, unsigned *fl, unsigned *sl)
+{
+    if (size < SF_SMALL) {
+        *fl = 0;
+        *sl = (unsigned)(size >> 4);
+        return;
+    }
+    unsigned f = hb_log2_floor(size);
+    *sl = (unsigned)(size >> (f - SF_SL_LOG)) ^ SF_SL_COUNT;
+    *fl = f - SF_FL_SHIFT + 1;
+}
+
+/* The class whose every block is >= size: round size up to the next class
+ * boundary first, so any block found there fits without a search. */
+static inline void sf_mapping_search(size_t size, unsigned *fl, unsigned *sl)
+{
+    if (size >= SF_SMALL)
+        size += ((size_t)1 << (hb_log2_floor(size) - SF_SL_LOG)) - 1;
+    sf_mapping(size, fl, sl);
+}
+
+static inline void sf_list_insert(sf_heap *h, sf_block *b)
+{
+    unsigned fl, sl;
+    sf_mapping(sf_size(b), &fl, &sl);
+    sf_block *head = h->lists[fl][sl];
+    b->next_free = head;
+    b->prev_free = NULL;
+    if (head)
+        head->prev_free = b;
+    h->lists[fl][sl] = b;
+    h->fl_bitmap |= (uint64_t)1 << fl;
+    h->sl_bitmap[fl] |= 1u << sl;
+}
+
+static inline void sf_list_remove(sf_heap *h, sf_block *b)
+{
+    unsigned fl, sl;
+    sf_mapping(sf_size(b), &fl, &sl);
+    if (b->next_free)
+        b->next_free->prev_free = b->prev_free;
+    if (b->prev_free) {
+        b->prev_free->next_free = b->next_free;
+        return;
+    }
+    h->lists[fl][sl] = b->next_free;
+    if (!b->next_free) {
+        h->sl_bitmap[fl] &= ~(1u << sl);
+        if (!h->sl_bitmap[fl])
+            h->fl_bitmap &= ~((uint64_t)1 << fl);
+    }
+}
+
+/* The first non-empty list at or above (fl, sl), or NULL. */
+static inline sf_block *sf_find(const sf_heap *h, unsigned fl, unsigned sl)
+{
+    if (fl >= SF_FL_COUNT)
+        return NULL;
+    uint32_t sl_map = h->sl_bitmap[fl] & (~0u << sl);
+    if (!sl_map) {
+        uint64_t fl_map = fl + 1 < 64 ? h->fl_bitmap & (~(uint64_t)0 << (fl + 1)) : 0;
+        if (!fl_map)
+            return NULL;
+        fl = hb_ctz64(fl_map);
+        sl_map = h->sl_bitmap[fl];
+    }
+    return h->lists[fl][hb_ctz64(sl_map)];
+}
+
+/* ---- across files ------------------------------------------------------------ */
+
+/* heap.c: the contiguous region */
+sf_heap *sf_heap_create(const hb_memsrc *src, size_t threshold, size_t grow, size_t trim);
+void sf_heap_destroy(sf_heap *h);
+sf_block *sf_grow(sf_heap *h, size_t size);
+bool sf_grow_top(sf_heap *h, sf_block *last, size_t size);
+void sf_trim(sf_heap *h, sf_block *last);
+bool sf_in_heap(const sf_heap *h, const void *p);
+int sf_validate(const sf_heap *h, const sf_block *b);
+
+/* large.c: one mapping per block */
+void *sf_large_alloc(sf_heap *h, size_t n, size_t align);
+sf_map_entry *sf_large_find(sf_heap *h, const void *p);
+int sf_large_free(sf_heap *h, void *p);
+void sf_large_release_all(sf_heap *h);
+
+/* check.c */
+int sf_check(void *heap, char *msg, size_t msglen);
+
+#endif /* SEGFIT_H */

@@ -1,0 +1,404 @@
+/*
+ * nova: random operations against a shadow model, edge sizes, reliable
+ * free status codes, coalescing, in-place realloc, and the course task's
+ * promises through its own API (my_malloc, my_free, nova_bind): 1024
+ * allocations of 16 bytes take at most 32 KiB from the memory source.
+ */
+#include "check.h"
+#include "osmem/osmem.h"
+
+#include <dlfcn.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LIB HB_ALLOCATOR_DIR "/nova.so"
+
+static void *(*my_malloc)(unsigned long);
+static int (*my_free)(void *);
+static int (*nova_bind)(const hb_memsrc *);
+
+typedef struct fixture {
+    hb_osmem *mem;
+    const hb_allocator *a;
+    void *heap;
+} fixture;
+
+static const hb_allocator *load(void)
+{
+    static const hb_allocator *a;
+    if (!a) {
+        void *dl = dlopen(LIB, RTLD_NOW | RTLD_LOCAL);
+        hb_allocator_entry entry = dl ? (hb_allocator_entry)dlsym(dl, HB_ALLOCATOR_SYMBOL) : NULL;
+        a = entry ? entry() : NULL;
+        if (dl) {
+            *(void **)&my_malloc = dlsym(dl, "my_malloc");
+            *(void **)&my_free = dlsym(dl, "my_free");
+            *(void **)&nova_bind = dlsym(dl, "nova_bind");
+        }
+    }
+    return a;
+}
+
+static bool open_heap(fixture *f, const char *options)
+{
+    f->a = load();
+    f->mem = hb_osmem_new(0, 0);
+    f->heap = f->a && f->mem ? f->a->create(hb_osmem_source(f->mem), options) : NULL;
+    return f->heap != NULL;
+}
+
+static void close_heap(fixture *f)
+{
+    if (f->heap)
+        f->a->destroy(f->heap);
+    if (f->mem) {
+        CHECK_EQ_U(hb_osmem_stats_of(f->mem)->cur_bytes, 0);
+        hb_osmem_free(f->mem);
+    }
+}
+
+static bool heap_ok(fixture *f)
+{
+    char msg[200];
+    int rc = f->a->check(f->heap, msg, sizeof msg);
+    if (rc)
+        fprintf(stderr, "check: %s\n", msg);
+    return rc == 0;
+}
+
+/* ---- shadow model ---------------------------------------------------------- */
+
+typedef struct slot {
+    unsigned char *p;
+    size_t n;
+    unsigned char seed;
+} slot;
+
+static uint64_t rng = 88172645463325252ull;
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void fill(slot *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        s->p[i] = (unsigned char)(s->seed + i * 7);
+}
+
+static bool intact(const slot *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->p[i] != (unsigned char)(s->seed + i * 7))
+            return false;
+    return true;
+}
+
+static bool disjoint(const slot *slots, size_t count, size_t self)
+{
+    const unsigned char *p = slots[self].p;
+    size_t n = slots[self].n ? slots[self].n : 1;
+    for (size_t i = 0; i < count; i++)
+        if (i != self && slots[i].p && p < slots[i].p + (slots[i].n ? slots[i].n : 1) &&
+            slots[i].p < p + n)
+            return false;
+    return true;
+}
+
+static size_t random_size(void)
+{
+    uint64_t r = next_rand();
+    switch (r % 16) {
+    case 0: return (size_t)(r >> 8) % 3;
+    case 1: return 1008 + (size_t)(r >> 8) % 32; /* one word of bitmap */
+    case 2: return (size_t)(r >> 8) % (300 << 10);
+    case 3: case 4: return (size_t)(r >> 8) % 4096;
+    default: return 1 + (size_t)(r >> 8) % 256;
+    }
+}
+
+/* Places a fresh pointer into slot i and checks everything about it. */
+static bool accept(fixture *f, slot *slots, size_t count, size_t i, void *p, size_t n, size_t align)
+{
+    if (!p)
+        return false;
+    slots[i] = (slot){ p, n, (unsigned char)next_rand() };
+    CHECK((uintptr_t)p % align == 0);
+    CHECK(hb_osmem_contains(f->mem, p, n ? n : 1));
+    CHECK(f->a->usable_size(f->heap, p) >= n);
+    CHECK(disjoint(slots, count, i));
+    fill(&slots[i]);
+    return true;
+}
+
+static void one_op(fixture *f, slot *slots, size_t count)
+{
+    size_t i = (size_t)(next_rand() % count);
+    slot *s = &slots[i];
+    if (s->p) {
+        CHECK(intact(s));
+        if (next_rand() % 2) {
+            CHECK_EQ_U(f->a->free(f->heap, s->p), HB_FREE_OK);
+            s->p = NULL;
+            return;
+        }
+        size_t n = random_size();
+        unsigned char *q = f->a->realloc(f->heap, s->p, n);
+        if (!n)
+            s->p = NULL;
+        else if (q) {
+            size_t keep = n < s->n ? n : s->n;
+            s->n = keep;
+            s->p = q;
+            CHECK(intact(s));
+            accept(f, slots, count, i, q, n, 16);
+        }
+        return;
+    }
+    size_t n = random_size();
+    switch (next_rand() % 4) {
+    case 0: {
+        unsigned char *p = f->a->calloc(f->heap, 1, n);
+        for (size_t k = 0; p && k < n; k++)
+            if (p[k]) {
+                CHECK(!"calloc memory is zero");
+                break;
+            }
+        accept(f, slots, count, i, p, n, 16);
+        break;
+    }
+    case 1: {
+        size_t align = (size_t)8 << (next_rand() % 10);
+        accept(f, slots, count, i, f->a->aligned_alloc(f->heap, align, n), n, align);
+        break;
+    }
+    default: accept(f, slots, count, i, f->a->malloc(f->heap, n), n, 16);
+    }
+}
+
+static void test_random_model(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    enum { COUNT = 400, OPS = 30000 };
+    static slot slots[COUNT];
+    memset(slots, 0, sizeof slots);
+    for (int op = 0; op < OPS; op++) {
+        one_op(&f, slots, COUNT);
+        if (op % 1000 == 0)
+            CHECK(heap_ok(&f));
+    }
+    for (size_t i = 0; i < COUNT; i++)
+        if (slots[i].p) {
+            CHECK(intact(&slots[i]));
+            CHECK_EQ_U(f.a->free(f.heap, slots[i].p), HB_FREE_OK);
+        }
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+}
+
+static void test_edge_sizes(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    void *z1 = f.a->malloc(f.heap, 0), *z2 = f.a->malloc(f.heap, 0);
+    CHECK(z1 && z2 && z1 != z2);
+    CHECK_EQ_U(f.a->usable_size(f.heap, z1), 16);
+    CHECK(f.a->malloc(f.heap, SIZE_MAX) == NULL);
+    CHECK(f.a->malloc(f.heap, SIZE_MAX - 15) == NULL);
+    CHECK(f.a->malloc(f.heap, PTRDIFF_MAX) == NULL);
+    CHECK(f.a->calloc(f.heap, SIZE_MAX / 2, 3) == NULL);
+    CHECK(f.a->aligned_alloc(f.heap, 64, SIZE_MAX - 15) == NULL);
+    CHECK(f.a->aligned_alloc(f.heap, (size_t)1 << 62, 16) == NULL);
+    CHECK(f.a->realloc(f.heap, z1, SIZE_MAX) == NULL);
+    CHECK_EQ_U(f.a->free(f.heap, z1), HB_FREE_OK);
+    CHECK(f.a->realloc(f.heap, z2, 0) == NULL);
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+    hb_osmem *m = hb_osmem_new(0, 0);
+    CHECK(load()->create(hb_osmem_source(m), "grow=") == NULL);
+    CHECK(load()->create(hb_osmem_source(m), "shape=round") == NULL);
+    hb_osmem_free(m);
+}
+
+static void test_free_codes(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    int on_stack;
+    char *a = f.a->malloc(f.heap, 64), *b = f.a->malloc(f.heap, 64), *c = f.a->malloc(f.heap, 64);
+    REQUIRE(a && b && c);
+    CHECK_EQ_U(f.a->free(f.heap, &on_stack), HB_FREE_INVALID);
+    CHECK_EQ_U(f.a->free(f.heap, b + 16), HB_FREE_INVALID);
+    CHECK_EQ_U(f.a->free(f.heap, b + 1), HB_FREE_INVALID);
+    CHECK_EQ_U(f.a->free(f.heap, c + 64), HB_FREE_INVALID);   /* never handed out */
+    CHECK_EQ_U(f.a->free(f.heap, a - 4096), HB_FREE_INVALID); /* below the arena */
+    CHECK_EQ_U(f.a->free(f.heap, b), HB_FREE_OK);
+    CHECK_EQ_U(f.a->free(f.heap, b), HB_FREE_DOUBLE);
+    /* b merges with a and c; the second free is still known as one */
+    CHECK_EQ_U(f.a->free(f.heap, a), HB_FREE_OK);
+    CHECK_EQ_U(f.a->free(f.heap, c), HB_FREE_OK);
+    CHECK_EQ_U(f.a->free(f.heap, b), HB_FREE_DOUBLE);
+    CHECK_EQ_U(f.a->free(f.heap, c), HB_FREE_DOUBLE);
+    /* the space is reused by one block: b is now inside it, not a block */
+    char *big = f.a->malloc(f.heap, 192);
+    CHECK(big == a);
+    memset(big, 0x5A, 192);
+    CHECK_EQ_U(f.a->free(f.heap, b), HB_FREE_INVALID);
+    CHECK_EQ_U(f.a->usable_size(f.heap, big), 192);
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+}
+
+/* Frees small neighbours, then one large block lands where the first was. */
+static void test_coalescing(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    char *p[8];
+    for (int i = 0; i < 8; i++)
+        REQUIRE((p[i] = f.a->malloc(f.heap, 48)));
+    char *guard = f.a->malloc(f.heap, 16);
+    REQUIRE(guard);
+    for (int i = 1; i < 8; i++)
+        CHECK(p[i] == p[i - 1] + 48);
+    for (int i = 7; i >= 0; i -= 2)
+        CHECK_EQ_U(f.a->free(f.heap, p[i]), HB_FREE_OK);
+    for (int i = 6; i >= 0; i -= 2)
+        CHECK_EQ_U(f.a->free(f.heap, p[i]), HB_FREE_OK);
+    CHECK(heap_ok(&f));
+    char *one = f.a->malloc(f.heap, 8 * 48);
+    CHECK(one == p[0]);
+    close_heap(&f);
+}
+
+static void test_realloc_in_place(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    char *a = f.a->malloc(f.heap, 100), *b = f.a->malloc(f.heap, 400), *c = f.a->malloc(f.heap, 16);
+    REQUIRE(a && b && c);
+    memset(a, 'a', 100);
+    CHECK(f.a->realloc(f.heap, a, 40) == a);
+    CHECK_EQ_U(f.a->free(f.heap, b), HB_FREE_OK);
+    CHECK(f.a->realloc(f.heap, a, 500) == a);
+    CHECK(a[39] == 'a');
+    CHECK(heap_ok(&f));
+    char *top = f.a->malloc(f.heap, 3000);
+    REQUIRE(top);
+    memset(top, 't', 3000);
+    char *grown = f.a->realloc(f.heap, top, 200000);
+    CHECK(grown == top && grown[2999] == 't');
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+}
+
+/* Many blocks: the arena grows many times and the bitmaps move each time. */
+static void test_growth_and_trim(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    enum { N = 50000 };
+    static unsigned *p[N];
+    for (unsigned i = 0; i < N; i++) {
+        REQUIRE((p[i] = f.a->malloc(f.heap, 16 + (i % 5) * 16)));
+        *p[i] = i;
+    }
+    CHECK(heap_ok(&f));
+    size_t peak = hb_osmem_stats_of(f.mem)->brk_bytes;
+    for (unsigned i = 0; i < N; i++) {
+        CHECK(*p[i] == i);
+        CHECK_EQ_U(f.a->free(f.heap, p[i]), HB_FREE_OK);
+    }
+    CHECK(heap_ok(&f));
+    CHECK(hb_osmem_stats_of(f.mem)->brk_bytes < peak / 4);
+    close_heap(&f);
+}
+
+/* ---- the course task's API --------------------------------------------------- */
+
+static void test_task_overhead(void)
+{
+    hb_osmem *m = hb_osmem_new(0, 0);
+    REQUIRE(m);
+    REQUIRE(nova_bind(hb_osmem_source(m)) == 0);
+    static char *p[1024];
+    for (int i = 0; i < 1024; i++) {
+        REQUIRE((p[i] = my_malloc(16)));
+        CHECK((uintptr_t)p[i] % 16 == 0);
+        memset(p[i], i, 16);
+    }
+    const hb_osmem_stats *st = hb_osmem_stats_of(m);
+    CHECK(st->brk_bytes <= 2 * 1024 * 16);
+    CHECK(st->peak_bytes <= 2 * 1024 * 16);
+    CHECK_EQ_U(st->map_calls, 0);
+    for (int i = 0; i < 1024; i++) {
+        CHECK(p[i][0] == (char)i && p[i][15] == (char)i);
+        CHECK_EQ_U(my_free(p[i]), 0);
+    }
+    REQUIRE(nova_bind(NULL) == 0);
+    CHECK_EQ_U(st->cur_bytes, 0);
+    hb_osmem_free(m);
+}
+
+static void test_task_error_codes(void)
+{
+    hb_osmem *m = hb_osmem_new(0, 0);
+    REQUIRE(m);
+    REQUIRE(nova_bind(hb_osmem_source(m)) == 0);
+    int on_stack;
+    char *a = my_malloc(100), *b = my_malloc(100);
+    REQUIRE(a && b);
+    CHECK_EQ_U(my_free(NULL), 0);
+    CHECK_EQ_U(my_free(&on_stack), 1);
+    CHECK_EQ_U(my_free(a + 32), 1);
+    CHECK_EQ_U(my_free(a), 0);
+    CHECK_EQ_U(my_free(a), 2);
+    /* freed memory is allocated again; blocks never overlap */
+    char *c = my_malloc(50);
+    CHECK(c == a);
+    CHECK(my_malloc(1UL << 62) == NULL);
+    CHECK_EQ_U(my_free(b), 0);
+    CHECK_EQ_U(my_free(c), 0);
+    REQUIRE(nova_bind(NULL) == 0);
+    hb_osmem_free(m);
+}
+
+/* Unbound, my_malloc runs on the process's real program break. */
+static void test_task_real_sbrk(void)
+{
+    REQUIRE(nova_bind(NULL) == 0);
+    char *a = my_malloc(4000), *b = my_malloc(16);
+    REQUIRE(a && b);
+    memset(a, 1, 4000);
+    memset(b, 2, 16);
+    CHECK(a[3999] == 1 && b[0] == 2);
+    CHECK_EQ_U(my_free(a), 0);
+    CHECK_EQ_U(my_free(a), 2);
+    CHECK_EQ_U(my_free(b), 0);
+    CHECK(nova_bind(NULL) == 0);
+    CHECK_EQ_U(my_free(b), 1); /* a fresh process heap never gave b out */
+}
+
+int main(void)
+{
+    if (!load() || !my_malloc || !my_free || !nova_bind) {
+        fprintf(stderr, "cannot load %s: %s\n", LIB, dlerror());
+        return 1;
+    }
+    RUN(test_random_model);
+    RUN(test_edge_sizes);
+    RUN(test_free_codes);
+    RUN(test_coalescing);
+    RUN(test_realloc_in_place);
+    RUN(test_growth_and_trim);
+    RUN(test_task_overhead);
+    RUN(test_task_error_codes);
+    RUN(test_task_real_sbrk);
+    return check_summary();
+}
