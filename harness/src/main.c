@@ -24,6 +24,7 @@ static const command commands[] = {
     { "trace", hb_cmd_trace, "trace tools: stats, check, convert, gen, cache" },
     { "record", hb_cmd_record, "record a program's allocations into a trace" },
     { "scaling", hb_cmd_scaling, "per-operation cost of each allocator vs live blocks" },
+    { "plotdata", hb_cmd_plotdata, "turn results.csv into trace x allocator tables for gnuplot" },
 };
 
 static void usage(FILE *f)

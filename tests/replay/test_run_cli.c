@@ -71,7 +71,7 @@ static void test_system_allocators(void)
         CHECK(exit_code(run(args)) == 0);
         CHECK(!strncmp(out, names[i], strlen(names[i])));
         CHECK_STR_CONTAINS(out, ",cli,1,ok,,14,");
-        CHECK_EQ_U(fields(out), 49);
+        CHECK_EQ_U(fields(out), 56);
         if (strstr(out, ",ok,") == NULL)
             fprintf(stderr, "  %s: %s%s", names[i], out, err);
     }
@@ -106,7 +106,7 @@ static void test_load_error_row_and_exit_1(void)
     const char *args[] = { "run", "--csv", "--no-cache", "/nonexistent/x.so", trace_path, NULL };
     CHECK(exit_code(run(args)) == 1);
     CHECK(!strncmp(out, "x,cli,1,load-error,", 19));
-    CHECK_EQ_U(fields(out), 49);
+    CHECK_EQ_U(fields(out), 56);
     CHECK_STR_CONTAINS(err, "/nonexistent/x.so");
 }
 

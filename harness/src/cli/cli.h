@@ -15,5 +15,6 @@ int hb_cmd_trace(int argc, char **argv);    /* trace stats|check|convert|gen    
 int hb_cmd_trace_gen(int argc, char **argv);/* synthetic trace from a YAML spec  */
 int hb_cmd_record(int argc, char **argv);   /* record a program's allocations    */
 int hb_cmd_scaling(int argc, char **argv);  /* per-op cost vs live blocks        */
+int hb_cmd_plotdata(int argc, char **argv); /* results.csv -> gnuplot matrices  */
 
 #endif /* HB_CLI_H */

@@ -1,0 +1,300 @@
+#include "run/bench.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "run/config.h"
+#include "run/env.h"
+#include "run/outcome.h"
+#include "run/plan.h"
+#include "run/resultset.h"
+#include "run/rundir.h"
+#include "run/runner.h"
+
+#define MAX_JOBS 64
+
+/* Cells run in their own process groups, out of reach of the terminal's
+ * Ctrl-C; the driver catches it and takes its running cells down. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig) { interrupted = sig; }
+
+typedef struct slot {
+    bool busy;
+    size_t cell;
+    hb_job job;
+} slot;
+
+typedef struct driver {
+    const hb_bench_opts *o;
+    hb_plan plan;
+    hb_resultset rs;
+    char dir[PATH_MAX];
+    size_t todo, done;   /* cells this attempt runs, and finished so far */
+    double busy_s;       /* sum of cell times, for the estimate          */
+    struct { char name[64]; unsigned n; } tally[16]; /* cells per status */
+    FILE *log;
+} driver;
+
+static void fmt_eta(double s, char *out, size_t len)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(out, len, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    else if (t >= 60)
+        snprintf(out, len, "%ldm%02lds", t / 60, t % 60);
+    else
+        snprintf(out, len, "%lds", t);
+}
+
+static void safe_name(const char *s, char *out, size_t len)
+{
+    size_t n = 0;
+    for (; *s && n + 1 < len; s++)
+        out[n++] = (*s == '/' || *s == ' ') ? '_' : *s;
+    out[n] = '\0';
+}
+
+/* A cell's stderr goes to logs/ when it said anything: warnings of the
+ * loader, the fault line, messages of the library. */
+static void save_log(driver *d, const hb_cell *c, const hb_job *j)
+{
+    if (!j->err.len)
+        return;
+    char dir[PATH_MAX + 8], a[80], t[160], path[sizeof dir + sizeof a + sizeof t + 32];
+    snprintf(dir, sizeof dir, "%s/logs", d->dir);
+    safe_name(hb_cell_alloc_name(&d->plan, c), a, sizeof a);
+    safe_name(hb_cell_trace_name(&d->plan, c), t, sizeof t);
+    snprintf(path, sizeof path, "%s/%s--%s--r%u.log", dir, a, t, c->rep);
+    FILE *f = hb_mkdirs(dir) == 0 ? fopen(path, "w") : NULL;
+    if (f) {
+        fwrite(j->err.data, 1, j->err.len, f);
+        fclose(f);
+    }
+}
+
+static void count_status(driver *d, const char *status)
+{
+    for (size_t i = 0; i < sizeof d->tally / sizeof d->tally[0]; i++) {
+        if (!d->tally[i].name[0])
+            snprintf(d->tally[i].name, sizeof d->tally[i].name, "%s", status);
+        if (!strcmp(d->tally[i].name, status)) {
+            d->tally[i].n++;
+            return;
+        }
+    }
+}
+
+static void finish_cell(driver *d, slot *s)
+{
+    const hb_cell *c = &d->plan.cells[s->cell];
+    hb_cell_id id = { hb_cell_alloc_name(&d->plan, c), hb_cell_trace_name(&d->plan, c), c->rep };
+    char status[64];
+    char *row = hb_outcome_row(&s->job, &id, status, sizeof status);
+    if (hb_resultset_put(&d->rs, s->cell, row))
+        fprintf(d->log, "heapbench bench: cannot write %s: %s\n", d->rs.path, strerror(errno));
+    save_log(d, c, &s->job);
+    d->done++;
+    d->busy_s += s->job.elapsed_s;
+    char eta[32];
+    unsigned jobs = d->o->jobs ? d->o->jobs : 1;
+    fmt_eta(d->busy_s / (double)d->done * (double)(d->todo - d->done) / jobs, eta, sizeof eta);
+    fprintf(d->log, "[%zu/%zu] %s %s rep %u ... %s, %.1f s (eta %s)\n", d->done, d->todo,
+            id.allocator, id.trace, id.rep, status, s->job.elapsed_s, eta);
+    count_status(d, status);
+    hb_job_free(&s->job);
+    s->busy = false;
+}
+
+static void start_cell(driver *d, slot *s, size_t cell)
+{
+    char **argv = hb_plan_argv(&d->plan, &d->plan.cells[cell]);
+    s->cell = cell;
+    s->busy = true;
+    if (hb_job_start(&s->job, argv, d->plan.cfg->timeout_s)) {
+        /* Could not fork: the job finishes at once as a load error. */
+        s->job.reaped = true;
+        s->job.wstatus = 127 << 8;
+    }
+    hb_argv_free(argv);
+}
+
+static void wait_some(slot *slots, size_t n)
+{
+    struct pollfd p[2 * MAX_JOBS];
+    size_t np = 0;
+    int ms = 100;
+    for (size_t i = 0; i < n; i++)
+        if (slots[i].busy) {
+            np += hb_job_fds(&slots[i].job, p + np);
+            int w = hb_job_wait_ms(&slots[i].job);
+            ms = w < ms ? w : ms;
+        }
+    poll(p, np, ms);
+}
+
+static void kill_all(slot *slots, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (slots[i].busy) {
+            kill(-slots[i].job.pid, SIGKILL);
+            hb_job_wait(&slots[i].job);
+            hb_job_free(&slots[i].job);
+        }
+}
+
+/* The pool: up to jobs cells at once, each finished cell saved at once. */
+static int run_cells(driver *d, const bool *skip)
+{
+    slot slots[MAX_JOBS] = { 0 };
+    size_t nslots = d->o->jobs < 1 ? 1 : d->o->jobs > MAX_JOBS ? MAX_JOBS : d->o->jobs;
+    size_t next = 0, running = 0;
+    for (;;) {
+        while (next < d->plan.ncells && skip[next])
+            next++;
+        for (size_t i = 0; i < nslots && next < d->plan.ncells && !interrupted; i++)
+            if (!slots[i].busy) {
+                start_cell(d, &slots[i], next++), running++;
+                while (next < d->plan.ncells && skip[next])
+                    next++;
+            }
+        if (interrupted) {
+            kill_all(slots, nslots);
+            fprintf(d->log, "heapbench bench: interrupted; finished cells are in %s "
+                    "(complete the run with --resume %s)\n", d->rs.path, d->dir);
+            return 1;
+        }
+        if (running == 0)
+            return 0;
+        wait_some(slots, nslots);
+        for (size_t i = 0; i < nslots; i++)
+            if (slots[i].busy && hb_job_step(&slots[i].job))
+                finish_cell(d, &slots[i]), running--;
+    }
+}
+
+static void write_env(FILE *f, void *ctx)
+{
+    (void)ctx;
+    hb_env_write(f);
+}
+
+static void write_plan(FILE *f, void *ctx)
+{
+    const hb_plan *p = ctx;
+    for (size_t i = 0; i < p->ncells; i++) {
+        char **argv = hb_plan_argv(p, &p->cells[i]);
+        hb_write_shell_line(f, argv);
+        hb_argv_free(argv);
+    }
+}
+
+/* A new run folder with the configuration, the environment and the plan
+ * saved before the first cell, and results/latest pointing at it. */
+static int new_run_dir(driver *d, const char *config_path)
+{
+    const char *root = d->o->out_root ? d->o->out_root : "results";
+    char path[PATH_MAX + 32];
+    if (hb_rundir_create(root, time(NULL), d->dir, sizeof d->dir)) {
+        fprintf(d->log, "heapbench bench: cannot create a run folder in %s: %s\n", root,
+                strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/config.yaml", d->dir);
+    int rc = hb_copy_file(config_path, path);
+    snprintf(path, sizeof path, "%s/env.txt", d->dir);
+    rc = rc ? rc : hb_write_atomic(path, write_env, NULL);
+    snprintf(path, sizeof path, "%s/plan.txt", d->dir);
+    rc = rc ? rc : hb_write_atomic(path, write_plan, &d->plan);
+    rc = rc ? rc : hb_latest_update(d->dir);
+    if (rc)
+        fprintf(d->log, "heapbench bench: cannot write %s: %s\n", d->dir, strerror(errno));
+    return rc;
+}
+
+static const char *config_path(const hb_bench_opts *o, char *buf, size_t len)
+{
+    if (o->config)
+        return o->config;
+    if (!o->resume)
+        return HB_CONFIG_DEFAULT_FILE;
+    snprintf(buf, len, "%s/config.yaml", o->resume);
+    return buf;
+}
+
+/* Which cells an earlier attempt finished; they are not run again. */
+static bool *cells_to_skip(driver *d)
+{
+    bool *skip = calloc(d->plan.ncells + 1, sizeof *skip);
+    for (size_t i = 0; i < d->plan.ncells; i++) {
+        const hb_cell *c = &d->plan.cells[i];
+        skip[i] = hb_resultset_has(&d->rs, hb_cell_alloc_name(&d->plan, c),
+                                   hb_cell_trace_name(&d->plan, c), c->rep);
+        d->todo += !skip[i];
+    }
+    if (d->o->resume)
+        fprintf(d->log, "resuming %s: %zu of %zu cells already in results.csv\n", d->dir,
+                d->plan.ncells - d->todo, d->plan.ncells);
+    return skip;
+}
+
+static void summary(driver *d)
+{
+    fprintf(d->log, "%zu cells run%s", d->done, d->done ? ":" : "");
+    for (size_t i = 0; i < sizeof d->tally / sizeof d->tally[0] && d->tally[i].name[0]; i++)
+        fprintf(d->log, "%s %u %s", i ? "," : "", d->tally[i].n, d->tally[i].name);
+    fprintf(d->log, "\nresults: %s\n", d->rs.path);
+}
+
+static int prepare(driver *d, hb_config *cfg, char *err, size_t errlen)
+{
+    char buf[PATH_MAX];
+    const char *cpath = config_path(d->o, buf, sizeof buf);
+    if (hb_config_load(cpath, cfg, err, errlen))
+        return -1;
+    hb_plan_filter flt = { d->o->filter_allocators, d->o->filter_traces };
+    if (hb_plan_build(cfg, &flt, &d->plan, d->log, err, errlen))
+        return -1;
+    if (d->o->resume)
+        snprintf(d->dir, sizeof d->dir, "%s", d->o->resume);
+    else if (new_run_dir(d, cpath))
+        return -1;
+    return hb_resultset_open(&d->rs, d->dir, d->plan.ncells, d->o->resume != NULL, err, errlen);
+}
+
+int hb_bench_run(const hb_bench_opts *o)
+{
+    driver d = { .o = o, .log = o->progress ? o->progress : stderr };
+    hb_config cfg = { 0 };
+    char err[1024] = "";
+    int rc = 1;
+    if (prepare(&d, &cfg, err, sizeof err)) {
+        if (err[0])
+            fprintf(d.log, "%s\n", err);
+        goto out;
+    }
+    bool *skip = cells_to_skip(&d);
+    if (hb_resultset_save(&d.rs)) {
+        fprintf(d.log, "heapbench bench: cannot write %s: %s\n", d.rs.path, strerror(errno));
+    } else {
+        struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+        interrupted = 0;
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
+        rc = run_cells(&d, skip);
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+        summary(&d);
+    }
+    free(skip);
+out:
+    hb_resultset_free(&d.rs);
+    hb_plan_free(&d.plan);
+    hb_config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,26 @@
+/*
+ * The benchmark driver: every cell of a plan in its own process, results
+ * saved after each cell, progress on stderr.  A cell that crashes or times
+ * out is a result like any other; the run fails only when it cannot start
+ * (bad configuration, missing required allocator, unwritable results).
+ */
+#ifndef HB_RUN_BENCH_H
+#define HB_RUN_BENCH_H
+
+#include <stdio.h>
+
+typedef struct hb_bench_opts {
+    const char *config;      /* NULL: bench.yaml, or RESUME/config.yaml     */
+    const char *out_root;    /* folder that receives <run-id>/ and latest   */
+    const char *resume;      /* a run folder to complete, or NULL           */
+    const char *filter_allocators;
+    const char *filter_traces;
+    unsigned jobs;           /* cells at a time (1 for undisturbed timing)  */
+    FILE *progress;          /* stderr                                       */
+} hb_bench_opts;
+
+/* Runs the matrix.  Returns 0 when every cell has a row, 1 when the run
+ * could not start or was interrupted (the message is on o->progress). */
+int hb_bench_run(const hb_bench_opts *o);
+
+#endif /* HB_RUN_BENCH_H */

@@ -1,0 +1,55 @@
+/*
+ * The benchmark configuration (bench.yaml): which allocators, which traces,
+ * how many repetitions, and the limits of one cell.  docs/config.md
+ * describes every key.
+ *
+ * Parsing checks everything a person can get wrong before any cell runs:
+ * unknown keys, wrong types, sizes and durations that do not parse, an empty
+ * allocator list, an allocator name that is neither built in nor a path.
+ * Each problem is reported as "FILE:LINE:COL: error: KEY: expected WHAT".
+ */
+#ifndef HB_RUN_CONFIG_H
+#define HB_RUN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One allocator of the matrix. */
+typedef struct hb_alloc_spec {
+    char *name;      /* its name in results and charts                    */
+    char *path;      /* library given by path:, or NULL for a known name  */
+    char *options;   /* "K=V,K=V" passed to the library, or NULL          */
+    uint64_t arena;  /* arena of a lab-contract library, 0: config-wide    */
+    unsigned line;   /* where it is written, for messages                 */
+} hb_alloc_spec;
+
+typedef struct hb_config {
+    char *path;
+    hb_alloc_spec *allocs;
+    size_t nallocs;
+    char **traces;          /* globs, as written                          */
+    size_t ntraces;
+    char **optional;        /* allocator names skipped when missing       */
+    size_t noptional;
+    unsigned repetitions;   /* >= 1                                        */
+    uint64_t arena;         /* 0: not set (the run default, 256 MiB)      */
+    char timing[16];        /* "", "per-op", "throughput" or "both"       */
+    double timeout_s;       /* wall-clock limit of one cell               */
+} hb_config;
+
+#define HB_CONFIG_DEFAULT_FILE "bench.yaml"
+#define HB_CONFIG_DEFAULT_TIMEOUT_S 120.0
+
+/* Loads and checks path.  Returns 0, or -1 with the first problem in err. */
+int hb_config_load(const char *path, hb_config *c, char *err, size_t errlen);
+
+/* The same from text; name stands for the file in messages. */
+int hb_config_parse(const char *name, const char *text, size_t len, hb_config *c, char *err,
+                    size_t errlen);
+
+void hb_config_free(hb_config *c);
+
+bool hb_config_is_optional(const hb_config *c, const char *alloc_name);
+
+#endif /* HB_RUN_CONFIG_H */

@@ -1,0 +1,178 @@
+#define _GNU_SOURCE /* dladdr */
+#include "run/registry.h"
+
+#include <dlfcn.h>
+#include <gnu/libc-version.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const suite_names[] = { "buddy", "pow2", "firstfit", "bestfit",
+                                           "segfit", "pagemeta", "nova", NULL };
+
+static const struct { const char *name, *soname; } system_libs[] = {
+    { "glibc", "libc.so.6" },
+    { "jemalloc", "libjemalloc.so.2" },
+    { "mimalloc", "libmimalloc.so.2" },
+    { "tcmalloc", "libtcmalloc_minimal.so.4" },
+};
+#define NSYSTEM (sizeof system_libs / sizeof system_libs[0])
+
+const char *hb_self_exe(void)
+{
+    static char self[PATH_MAX];
+    if (self[0])
+        return self;
+    const char *env = getenv("HB_HEAPBENCH");
+    if (!(env && *env && realpath(env, self))) {
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        self[n > 0 ? n : 0] = '\0';
+    }
+    return self;
+}
+
+/* <dir of heapbench>/allocators/NAME.so */
+static void suite_path(const char *name, char *out, size_t len)
+{
+    const char *self = hb_self_exe();
+    const char *slash = strrchr(self, '/');
+    int dirlen = slash ? (int)(slash - self) : 1;
+    snprintf(out, len, "%.*s/allocators/%s.so", dirlen, slash ? self : ".", name);
+}
+
+static bool is_suite_name(const char *name)
+{
+    for (size_t i = 0; suite_names[i]; i++)
+        if (!strcmp(name, suite_names[i]))
+            return true;
+    return false;
+}
+
+static const char *system_soname(const char *name)
+{
+    for (size_t i = 0; i < NSYSTEM; i++)
+        if (!strcmp(name, system_libs[i].name))
+            return system_libs[i].soname;
+    return NULL;
+}
+
+/* A suite library that was added after these lists were written is still a
+ * known name once it is built next to heapbench. */
+static bool built_suite_library(const char *name)
+{
+    if (!*name || strchr(name, '/'))
+        return false;
+    char path[PATH_MAX];
+    suite_path(name, path, sizeof path);
+    return access(path, R_OK) == 0;
+}
+
+bool hb_registry_known(const char *name)
+{
+    return is_suite_name(name) || system_soname(name) || !strcmp(name, "mmap") ||
+           built_suite_library(name);
+}
+
+const char *hb_registry_names(void)
+{
+    static char line[256];
+    if (line[0])
+        return line;
+    size_t len = 0;
+    for (size_t i = 0; suite_names[i]; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s, ", suite_names[i]);
+    len += (size_t)snprintf(line + len, sizeof line - len, "mmap");
+    for (size_t i = 0; i < NSYSTEM; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, ", %s", system_libs[i].name);
+    return line;
+}
+
+/* Whether dir/name exists; its path goes to out. */
+static bool in_dir(const char *dir, size_t dirlen, const char *name, char *out, size_t len)
+{
+    if (!dirlen)
+        return false;
+    snprintf(out, len, "%.*s/%s", (int)dirlen, dir, name);
+    return access(out, R_OK) == 0;
+}
+
+/* Finds a soname where the dynamic linker looks: LD_LIBRARY_PATH, the
+ * directory of the C library (the multiarch one on Debian) and its /usr
+ * twin, then the classic directories.  Loading the library to find out is
+ * no test: a library with initial-exec TLS (jemalloc) can fail to dlopen
+ * into a running process yet load fine for the cell, which preloads it. */
+static bool find_soname(const char *soname, char *out, size_t len)
+{
+    const char *lp = getenv("LD_LIBRARY_PATH");
+    for (const char *p = lp; p && *p; p += strcspn(p, ":"), p += *p == ':')
+        if (in_dir(p, strcspn(p, ":"), soname, out, len))
+            return true;
+    Dl_info info;
+    if (dladdr((void *)gnu_get_libc_version, &info) && info.dli_fname) {
+        const char *slash = strrchr(info.dli_fname, '/');
+        size_t n = slash ? (size_t)(slash - info.dli_fname) : 0;
+        char usr[PATH_MAX];
+        snprintf(usr, sizeof usr, "/usr%.*s", (int)n, info.dli_fname);
+        if (in_dir(info.dli_fname, n, soname, out, len) ||
+            (strncmp(info.dli_fname, "/usr/", 5) && in_dir(usr, strlen(usr), soname, out, len)))
+            return true;
+    }
+    static const char *const classic[] = { "/usr/local/lib", "/usr/lib64", "/lib64", "/usr/lib",
+                                           "/lib", NULL };
+    for (size_t i = 0; classic[i]; i++)
+        if (in_dir(classic[i], strlen(classic[i]), soname, out, len))
+            return true;
+    snprintf(out, len, "%s", soname);
+    return false;
+}
+
+static void resolve_path(const char *path, hb_alloc_where *w)
+{
+    w->kind = HB_AK_LIBRARY;
+    if (!realpath(path, w->target)) {
+        char cwd[PATH_MAX] = ".";
+        if (path[0] != '/' && getcwd(cwd, sizeof cwd))
+            snprintf(w->target, sizeof w->target, "%.2000s/%.2000s", cwd, path);
+        else
+            snprintf(w->target, sizeof w->target, "%s", path);
+    }
+    snprintf(w->library, sizeof w->library, "%s", w->target);
+    w->available = access(w->target, R_OK) == 0;
+}
+
+void hb_registry_resolve(const hb_alloc_spec *a, hb_alloc_where *w)
+{
+    memset(w, 0, sizeof *w);
+    const char *soname = system_soname(a->name);
+    if (a->path) {
+        resolve_path(a->path, w);
+    } else if (!strcmp(a->name, "mmap")) {
+        w->kind = HB_AK_BASELINE;
+        snprintf(w->target, sizeof w->target, "mmap");
+        snprintf(w->library, sizeof w->library, "(built into heapbench)");
+        w->available = true;
+    } else if (soname) {
+        w->kind = HB_AK_SYSTEM;
+        snprintf(w->target, sizeof w->target, "%s", a->name);
+        w->available = find_soname(soname, w->library, sizeof w->library);
+    } else {
+        w->kind = HB_AK_SUITE;
+        suite_path(a->name, w->library, sizeof w->library);
+        /* heapbench run knows the seven suite names; a later addition is
+         * passed by its path. */
+        snprintf(w->target, sizeof w->target, "%s", is_suite_name(a->name) ? a->name : w->library);
+        w->available = access(w->library, R_OK) == 0;
+    }
+}
+
+const char *hb_alloc_kind_name(enum hb_alloc_kind k)
+{
+    switch (k) {
+    case HB_AK_SUITE: return "suite";
+    case HB_AK_BASELINE: return "baseline";
+    case HB_AK_SYSTEM: return "system";
+    case HB_AK_LIBRARY: return "library";
+    }
+    return "?";
+}

@@ -1,0 +1,275 @@
+#include "run/tracefind.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <lzma.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#define MAX_PARTS 64
+#define MAX_DEPTH 32
+
+static const char *const trace_suffixes[] = { ".trace", ".trace.xz", ".trace.gz", ".rep", NULL };
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n > m && !strcmp(s + n - m, suffix);
+}
+
+bool hb_is_trace_file(const char *path)
+{
+    for (size_t i = 0; trace_suffixes[i]; i++)
+        if (ends_with(path, trace_suffixes[i]))
+            return true;
+    return false;
+}
+
+void hb_pathlist_add(hb_pathlist *l, const char *path)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->v = realloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = strdup(path);
+}
+
+/* Splits s (modified in place) at '/', dropping empty and "." parts. */
+static size_t split(char *s, char **parts)
+{
+    size_t n = 0;
+    for (char *save, *p = strtok_r(s, "/", &save); p && n < MAX_PARTS;
+         p = strtok_r(NULL, "/", &save))
+        if (strcmp(p, "."))
+            parts[n++] = p;
+    return n;
+}
+
+/* "**" matches zero or more whole components, but, like a shell's
+ * globstar, never a hidden directory. */
+static bool match_parts(char **pat, size_t np, char **path, size_t nq)
+{
+    if (np == 0)
+        return nq == 0;
+    if (!strcmp(pat[0], "**")) {
+        for (size_t k = 0; k <= nq; k++) {
+            if (k > 0 && path[k - 1][0] == '.')
+                return false;
+            if (match_parts(pat + 1, np - 1, path + k, nq - k))
+                return true;
+        }
+        return false;
+    }
+    return nq > 0 && fnmatch(pat[0], path[0], FNM_PERIOD) == 0 &&
+           match_parts(pat + 1, np - 1, path + 1, nq - 1);
+}
+
+bool hb_glob_match(const char *pattern, const char *path)
+{
+    char pbuf[PATH_MAX], qbuf[PATH_MAX];
+    char *pat[MAX_PARTS], *parts[MAX_PARTS];
+    snprintf(pbuf, sizeof pbuf, "%s", pattern);
+    snprintf(qbuf, sizeof qbuf, "%s", path);
+    if ((pattern[0] == '/') != (path[0] == '/'))
+        return false;
+    size_t np = split(pbuf, pat), nq = split(qbuf, parts);
+    return match_parts(pat, np, parts, nq);
+}
+
+typedef struct walk {
+    const char *pattern;
+    hb_pathlist *out;
+    size_t found;
+} walk;
+
+static void consider(walk *w, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && hb_is_trace_file(path) &&
+        hb_glob_match(w->pattern, path)) {
+        hb_pathlist_add(w->out, path);
+        w->found++;
+    }
+}
+
+/* Visits every file under dir; prefix is how dir is written in results
+ * ("" for the current directory). */
+static void walk_dir(walk *w, const char *dir, const char *prefix, int depth)
+{
+    DIR *d = opendir(dir);
+    if (!d || depth > MAX_DEPTH) {
+        if (d)
+            closedir(d);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "/" : "", e->d_name);
+        struct stat st;
+        if (stat(path, &st))
+            continue;
+        if (S_ISDIR(st.st_mode))
+            walk_dir(w, path, path, depth + 1);
+        else
+            consider(w, path);
+    }
+    closedir(d);
+}
+
+size_t hb_glob_traces(const char *pattern, hb_pathlist *out)
+{
+    walk w = { pattern, out, 0 };
+    size_t wild = strcspn(pattern, "*?[");
+    if (!pattern[wild]) {
+        consider(&w, pattern);
+        return w.found;
+    }
+    /* Walk from the last directory before the first wildcard. */
+    char base[PATH_MAX];
+    snprintf(base, sizeof base, "%.*s", (int)wild, pattern);
+    char *slash = strrchr(base, '/');
+    if (slash == base)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        base[0] = '\0';
+    walk_dir(&w, *base ? base : ".", base, 0);
+    return w.found;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void hb_pathlist_finish(hb_pathlist *l)
+{
+    if (l->n)
+        qsort(l->v, l->n, sizeof *l->v, cmp_str);
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (k && !strcmp(l->v[k - 1], l->v[i]))
+            free(l->v[i]);
+        else
+            l->v[k++] = l->v[i];
+    }
+    l->n = k;
+}
+
+void hb_pathlist_free(hb_pathlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+/* The first cap bytes of an xz file, decompressed. */
+static size_t read_head_xz(FILE *f, char *buf, size_t cap)
+{
+    lzma_stream s = LZMA_STREAM_INIT;
+    if (lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+        return 0;
+    uint8_t in[8192];
+    lzma_action action = LZMA_RUN;
+    s.next_out = (uint8_t *)buf;
+    s.avail_out = cap;
+    while (s.avail_out > 0) {
+        if (s.avail_in == 0 && action == LZMA_RUN) {
+            s.next_in = in;
+            s.avail_in = fread(in, 1, sizeof in, f);
+            if (s.avail_in == 0)
+                action = LZMA_FINISH;
+        }
+        if (lzma_code(&s, action) != LZMA_OK)
+            break;
+    }
+    size_t got = cap - s.avail_out;
+    lzma_end(&s);
+    return got;
+}
+
+/* gzread reads plain files as they are, so it serves both. */
+static size_t read_head(const char *path, char *buf, size_t cap)
+{
+    if (ends_with(path, ".xz")) {
+        FILE *f = fopen(path, "rb");
+        size_t n = f ? read_head_xz(f, buf, cap) : 0;
+        if (f)
+            fclose(f);
+        return n;
+    }
+    gzFile g = gzopen(path, "rb");
+    if (!g)
+        return 0;
+    int n = gzread(g, buf, (unsigned)cap);
+    gzclose(g);
+    return n > 0 ? (size_t)n : 0;
+}
+
+static void trim_into(const char *s, size_t n, char *out, size_t len)
+{
+    while (n && isspace((unsigned char)*s))
+        s++, n--;
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
+    snprintf(out, len, "%.*s", (int)n, s);
+}
+
+/* The value of "#! name:" among the header lines of text, if any. */
+static bool header_name(const char *text, size_t n, char *out, size_t len)
+{
+    const char *p = text, *end = text + n;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = eol ? eol : end;
+        while (p < line_end && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p < line_end && *p != '#' && *p != '\r')
+            return false; /* the first operation ends the header */
+        if (line_end - p > 2 && p[1] == '!') {
+            const char *k = p + 2;
+            while (k < line_end && isspace((unsigned char)*k))
+                k++;
+            if (line_end - k > 5 && !strncmp(k, "name:", 5)) {
+                trim_into(k + 5, (size_t)(line_end - k - 5), out, len);
+                return *out != '\0';
+            }
+        }
+        p = line_end + 1;
+    }
+    return false;
+}
+
+static void stem(const char *path, char *out, size_t len)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t n = strlen(base);
+    for (size_t i = 0; trace_suffixes[i]; i++)
+        if (ends_with(base, trace_suffixes[i])) {
+            n -= strlen(trace_suffixes[i]);
+            break;
+        }
+    snprintf(out, len, "%.*s", (int)n, base);
+}
+
+void hb_trace_display_name(const char *path, char *out, size_t len)
+{
+    enum { HEAD = 64 * 1024 };
+    char *buf = malloc(HEAD);
+    size_t n = buf ? read_head(path, buf, HEAD) : 0;
+    bool named = n && header_name(buf, n, out, len);
+    free(buf);
+    if (!named)
+        stem(path, out, len);
+}

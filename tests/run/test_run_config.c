@@ -1,0 +1,172 @@
+/* bench.yaml parsing: every key, and one message per kind of mistake, each
+ * naming FILE:LINE:COL and what was expected. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "run/config.h"
+
+#define CFG(name) HB_TEST_DATA "/configs/" name
+
+static void test_good_config(void)
+{
+    hb_config c;
+    char err[1024] = "";
+    REQUIRE(hb_config_load(CFG("good.yaml"), &c, err, sizeof err) == 0);
+    CHECK_EQ_U(c.nallocs, 5);
+    CHECK(!strcmp(c.allocs[0].name, "buddy") && !c.allocs[0].path);
+    CHECK(!strcmp(c.allocs[2].name, "lab"));
+    CHECK(c.allocs[2].path && !strcmp(c.allocs[2].path, "build/tests/fixtures/lab_firstfit.so"));
+    CHECK_EQ_U(c.allocs[2].arena, 64u << 20);
+    CHECK(c.allocs[2].options && !strcmp(c.allocs[2].options, "checks=on,order=20"));
+    CHECK(c.allocs[3].options && !strcmp(c.allocs[3].options, "a=1,b=2"));
+    CHECK_EQ_U(c.allocs[2].line, 5);
+    CHECK_EQ_U(c.ntraces, 2);
+    CHECK(!strcmp(c.traces[0], "traces/**/*.trace"));
+    CHECK_EQ_U(c.repetitions, 3);
+    CHECK_EQ_U(c.arena, 128u << 20);
+    CHECK(!strcmp(c.timing, "per-op"));
+    CHECK(c.timeout_s == 90.0);
+    CHECK(hb_config_is_optional(&c, "tuned"));
+    CHECK(!hb_config_is_optional(&c, "jemalloc")); /* the list replaces the default */
+    hb_config_free(&c);
+}
+
+static void test_defaults(void)
+{
+    static const char text[] = "allocators: [mmap, glibc]\ntraces: [x.trace]\n";
+    hb_config c;
+    char err[1024] = "";
+    REQUIRE(hb_config_parse("mem.yaml", text, strlen(text), &c, err, sizeof err) == 0);
+    CHECK_EQ_U(c.repetitions, 1);
+    CHECK_EQ_U(c.arena, 0);
+    CHECK(c.timing[0] == '\0');
+    CHECK(c.timeout_s == 120.0);
+    CHECK(hb_config_is_optional(&c, "jemalloc"));
+    CHECK(hb_config_is_optional(&c, "mimalloc"));
+    CHECK(hb_config_is_optional(&c, "tcmalloc"));
+    CHECK(!hb_config_is_optional(&c, "glibc"));
+    hb_config_free(&c);
+}
+
+static void test_bare_path_allocator(void)
+{
+    static const char text[] = "allocators: [build/x/libfast.so.2]\ntraces: [x.trace]\n";
+    hb_config c;
+    char err[1024] = "";
+    REQUIRE(hb_config_parse("mem.yaml", text, strlen(text), &c, err, sizeof err) == 0);
+    CHECK(!strcmp(c.allocs[0].name, "libfast"));
+    CHECK(!strcmp(c.allocs[0].path, "build/x/libfast.so.2"));
+    hb_config_free(&c);
+}
+
+/* Loads a bad file and checks where and what the message says. */
+static void expect_error(const char *file, const char *where, const char *what)
+{
+    hb_config c;
+    char err[1024] = "";
+    CHECK(hb_config_load(file, &c, err, sizeof err) == -1);
+    CHECK_STR_CONTAINS(err, where);
+    CHECK_STR_CONTAINS(err, what);
+    CHECK_STR_CONTAINS(err, "error");
+}
+
+static void test_wrong_type(void)
+{
+    expect_error(CFG("bad_type.yaml"), "bad_type.yaml:3:14:",
+                 "repetitions: expected a non-negative integer, got a list");
+}
+
+static void test_unknown_key(void)
+{
+    expect_error(CFG("unknown_key.yaml"), "unknown_key.yaml:3:1:", "unknown key 'repetition'");
+    expect_error(CFG("unknown_key.yaml"), "unknown_key.yaml:3:1:", "expected one of: allocators");
+}
+
+static void test_bad_size(void)
+{
+    expect_error(CFG("bad_size.yaml"), "bad_size.yaml:5:12:",
+                 "arena: expected a size such as 4096, 64KiB or 256MiB, got '12 parsecs'");
+}
+
+static void test_bad_duration(void)
+{
+    expect_error(CFG("bad_duration.yaml"), "bad_duration.yaml:3:10:",
+                 "timeout: expected a duration such as 90, 90s, 2m or 500ms, got 'soon'");
+}
+
+static void test_empty_allocators(void)
+{
+    expect_error(CFG("empty_allocators.yaml"), "empty_allocators.yaml:1:13:",
+                 "allocators: expected a non-empty list");
+}
+
+static void test_unknown_allocator(void)
+{
+    expect_error(CFG("unknown_allocator.yaml"), "unknown_allocator.yaml:3:5:",
+                 "allocator 'hoard': expected one of buddy");
+}
+
+static void test_bad_allocator_key(void)
+{
+    expect_error(CFG("bad_allocator_key.yaml"), "bad_allocator_key.yaml:3:5:",
+                 "allocator: unknown key 'lib'; expected one of: name, path, options, arena");
+}
+
+static void test_duplicate_allocator(void)
+{
+    expect_error(CFG("duplicate_allocator.yaml"), "duplicate_allocator.yaml:4:5:",
+                 "expected unique names; 'mmap' is already listed on line 2");
+}
+
+static void test_bad_timing(void)
+{
+    expect_error(CFG("bad_timing.yaml"), "bad_timing.yaml:3:9:",
+                 "timing: expected per-op, throughput or both, got 'sometimes'");
+}
+
+static void test_missing_traces(void)
+{
+    expect_error(CFG("no_traces.yaml"), "no_traces.yaml:1:1:", "expected a traces: list");
+}
+
+static void test_zero_repetitions(void)
+{
+    expect_error(CFG("zero_repetitions.yaml"), "zero_repetitions.yaml:3:14:",
+                 "repetitions: expected an integer from 1");
+}
+
+static void test_missing_file(void)
+{
+    expect_error("/nonexistent/bench.yaml", "/nonexistent/bench.yaml", "cannot open");
+}
+
+static void test_syntax_error(void)
+{
+    static const char text[] = "allocators: [mmap\ntraces: x\n";
+    hb_config c;
+    char err[1024] = "";
+    CHECK(hb_config_parse("broken.yaml", text, strlen(text), &c, err, sizeof err) == -1);
+    CHECK_STR_CONTAINS(err, "broken.yaml:");
+}
+
+int main(void)
+{
+    RUN(test_good_config);
+    RUN(test_defaults);
+    RUN(test_bare_path_allocator);
+    RUN(test_wrong_type);
+    RUN(test_unknown_key);
+    RUN(test_bad_size);
+    RUN(test_bad_duration);
+    RUN(test_empty_allocators);
+    RUN(test_unknown_allocator);
+    RUN(test_bad_allocator_key);
+    RUN(test_duplicate_allocator);
+    RUN(test_bad_timing);
+    RUN(test_missing_traces);
+    RUN(test_zero_repetitions);
+    RUN(test_missing_file);
+    RUN(test_syntax_error);
+    return check_summary();
+}

@@ -1,0 +1,160 @@
+/* The plan: cell order, one self-contained command line per cell, shell
+ * quoting, filters, optional and required allocators. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "run/plan.h"
+
+static char dir[256];
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static int load(const char *yaml, hb_config *c)
+{
+    char err[1024] = "";
+    int rc = hb_config_parse("plan.yaml", yaml, strlen(yaml), c, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    return rc;
+}
+
+static char *plan_text(const hb_plan *p)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    for (size_t i = 0; i < p->ncells; i++) {
+        char **argv = hb_plan_argv(p, &p->cells[i]);
+        hb_write_shell_line(f, argv);
+        hb_argv_free(argv);
+    }
+    fclose(f);
+    return text;
+}
+
+static void test_cells_and_lines(void)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "allocators: [mmap, glibc, {name: lab, path: %s/lab_firstfit.so, arena: 1MiB,"
+             " options: {k: v}}]\ntraces: ['%s/*.trace']\nrepetitions: 2\ntiming: throughput\n",
+             HB_TEST_FIXTURES, dir);
+    hb_config c;
+    REQUIRE(load(yaml, &c) == 0);
+    hb_plan p;
+    char err[1024] = "";
+    REQUIRE(hb_plan_build(&c, NULL, &p, NULL, err, sizeof err) == 0);
+    CHECK_EQ_U(p.traces.n, 2);
+    CHECK_EQ_U(p.ncells, 3 * 2 * 2);
+    /* repetition, then trace, then allocator */
+    CHECK(p.cells[0].rep == 1 && p.cells[0].trace == 0 && p.cells[0].alloc == 0);
+    CHECK(p.cells[2].rep == 1 && p.cells[2].trace == 0 && p.cells[2].alloc == 2);
+    CHECK(p.cells[3].rep == 1 && p.cells[3].trace == 1 && p.cells[3].alloc == 0);
+    CHECK(p.cells[6].rep == 2 && p.cells[6].trace == 0);
+    char *text = plan_text(&p);
+    char want[1024];
+    snprintf(want, sizeof want, " run --csv --rep 1 --name mmap --timing throughput mmap %s/one.trace\n",
+             dir);
+    CHECK_STR_CONTAINS(text, want);
+    snprintf(want, sizeof want, " run --csv --rep 2 --name lab --arena 1048576 --opts k=v "
+             "--timing throughput %s/lab_firstfit.so '%s/two words.trace'\n", HB_TEST_FIXTURES, dir);
+    CHECK_STR_CONTAINS(text, want);
+    /* every line starts with the absolute path of heapbench */
+    size_t lines = 0;
+    for (char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL, lines++)
+        CHECK(l[0] == '/' && strstr(l, "heapbench run --csv") != NULL);
+    CHECK_EQ_U(lines, 12);
+    free(text);
+    hb_plan_free(&p);
+    hb_config_free(&c);
+}
+
+static void test_filters(void)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml, "allocators: [mmap, glibc, buddy]\ntraces: ['%s/*.trace']\n", dir);
+    hb_config c;
+    REQUIRE(load(yaml, &c) == 0);
+    hb_plan p;
+    char err[1024] = "";
+    hb_plan_filter flt = { "mmap,g*", "one" };
+    REQUIRE(hb_plan_build(&c, &flt, &p, NULL, err, sizeof err) == 0);
+    CHECK_EQ_U(p.ncells, 2);
+    CHECK(!strcmp(hb_cell_trace_name(&p, &p.cells[0]), "one"));
+    CHECK(!strcmp(hb_cell_alloc_name(&p, &p.cells[1]), "glibc"));
+    hb_plan_free(&p);
+    hb_plan_filter none = { NULL, "nothing-matches" };
+    CHECK(hb_plan_build(&c, &none, &p, NULL, err, sizeof err) == -1);
+    CHECK_STR_CONTAINS(err, "expected the globs to match at least one");
+    hb_config_free(&c);
+}
+
+static void test_missing_libraries(void)
+{
+    char yaml[1024], err[1024] = "";
+    snprintf(yaml, sizeof yaml, "allocators: [mmap, {name: gone, path: /nonexistent/gone.so}]\n"
+             "traces: ['%s/*.trace']\noptional: [gone]\n", dir);
+    hb_config c;
+    REQUIRE(load(yaml, &c) == 0);
+    hb_plan p;
+    char *notes = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&notes, &len);
+    REQUIRE(hb_plan_build(&c, NULL, &p, f, err, sizeof err) == 0);
+    fclose(f);
+    CHECK_EQ_U(p.ncells, 2); /* mmap only */
+    CHECK_STR_CONTAINS(notes, "skipping gone: /nonexistent/gone.so is not installed (optional)");
+    free(notes);
+    hb_plan_free(&p);
+    hb_config_free(&c);
+
+    snprintf(yaml, sizeof yaml, "allocators: [mmap, {name: gone, path: /nonexistent/gone.so}]\n"
+             "traces: ['%s/*.trace']\n", dir);
+    REQUIRE(load(yaml, &c) == 0);
+    CHECK(hb_plan_build(&c, NULL, &p, NULL, err, sizeof err) == -1);
+    CHECK_STR_CONTAINS(err, "plan.yaml:1: error: allocator 'gone'");
+    CHECK_STR_CONTAINS(err, "list it under optional:");
+    hb_config_free(&c);
+}
+
+static void test_shell_quoting(void)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    char *argv[] = { "/bin/x", "plain-word_1.trace", "it's", "", "a b", NULL };
+    hb_write_shell_line(f, argv);
+    fclose(f);
+    CHECK(!strcmp(text, "/bin/x plain-word_1.trace 'it'\\''s' '' 'a b'\n"));
+    free(text);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/hb-plan-%ld", (long)getpid());
+    mkdir(dir, 0777);
+    char path[512];
+    snprintf(path, sizeof path, "%s/one.trace", dir);
+    write_file(path, "a 1 8\nf 1\n");
+    snprintf(path, sizeof path, "%s/two words.trace", dir);
+    write_file(path, "#! name: two\na 1 8\nf 1\n");
+    RUN(test_cells_and_lines);
+    RUN(test_filters);
+    RUN(test_missing_libraries);
+    RUN(test_shell_quoting);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return check_summary();
+}
