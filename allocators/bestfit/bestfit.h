@@ -1,0 +1,33 @@
+/*
+ * bestfit internals shared by bestfit.c (the algorithm) and check.c (the
+ * invariant walker).  Names with the bf_ prefix cross files; the library
+ * exports nothing but heapbench_allocator.
+ */
+#ifndef HB_BESTFIT_H
+#define HB_BESTFIT_H
+
+#include <heapbench/allocator.h>
+
+#include <heapbench/boundary_tag.h>
+#include "rbtree.h"
+
+/* A free block carries a tree node (two children, parent, colour) in its
+ * payload: header + 32 bytes is the smallest block there can be. */
+#define BF_MIN_BLOCK 48
+
+typedef struct bf_heap {
+    hb_memsrc src;
+    char *origin;       /* break before create: destroy returns down to here */
+    uint64_t salt;      /* keys the header seals                              */
+    bt_block *first;    /* lowest block header                                */
+    bt_block *epilogue; /* size-0 in-use header right below the watermark     */
+    bf_tree tree;       /* every free block, keyed by (size, address)         */
+    size_t grow_unit;   /* the watermark moves up in multiples of this        */
+    size_t trim;        /* give a free top block this large back (0: never)   */
+} bf_heap;
+
+static inline bf_node *bf_node_of(bt_block *b) { return bt_payload(b); }
+
+int bf_check(void *heap, char *msg, size_t msglen);
+
+#endif /* HB_BESTFIT_H */
