@@ -4,8 +4,6 @@
  */
 #include "bench/scaling.h"
 
-#include <dlfcn.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +14,11 @@
 /* Small sizes, skewed small the way object sizes of real programs are. */
 static const uint16_t size_mix[16] = { 16, 16, 24, 32, 32, 48, 64, 64,
                                        80, 96, 128, 128, 160, 192, 224, 256 };
+
+const char *hb_scaling_pattern_name(hb_scaling_pattern p)
+{
+    return p == HB_PATTERN_FIFO ? "fifo" : "random";
+}
 
 /* splitmix64: one multiply-xorshift step per draw, fixed seed, so every
  * allocator sees the same sequence of slots and sizes. */
@@ -42,62 +45,63 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* ---- native libraries ------------------------------------------------------ */
+/* ---- the access pattern ---------------------------------------------------- */
 
-bool hb_native_open(hb_native_lib *lib, const char *path, char *err, size_t errlen)
+/* Where the replacements are: slots[0..n) holds the live blocks, rng
+ * draws sizes (and, under random, slots), head is the oldest block of
+ * the fifo ring.  The fill writes slots in order, so the ring starts in
+ * allocation order with slot 0 the oldest. */
+typedef struct walk {
+    hb_scaling_pattern pat;
+    size_t n, head;
+    uint64_t rng;
+} walk;
+
+static walk walk_start(hb_scaling_pattern pat, size_t n)
 {
-    memset(lib, 0, sizeof *lib);
-    snprintf(lib->path, sizeof lib->path, "%s", path);
-    lib->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!lib->dl) {
-        snprintf(err, errlen, "%s", dlerror());
-        return false;
-    }
-    hb_allocator_entry entry = (hb_allocator_entry)dlsym(lib->dl, HB_ALLOCATOR_SYMBOL);
-    lib->api = entry ? entry() : NULL;
-    const hb_allocator *a = lib->api;
-    const char *why = !entry ? "does not export " HB_ALLOCATOR_SYMBOL
-                      : !a ? HB_ALLOCATOR_SYMBOL "() returned NULL"
-                      : a->abi_version != HB_ALLOCATOR_ABI ? "has another allocator ABI version"
-                      : a->struct_size < offsetof(hb_allocator, free) + sizeof a->free
-                          ? "has a method table too short for create/destroy/malloc/free"
-                      : !a->create || !a->destroy || !a->malloc || !a->free
-                          ? "lacks create, destroy, malloc or free"
-                          : NULL;
-    if (why) {
-        snprintf(err, errlen, "%s: %s", path, why);
-        hb_native_close(lib);
-        return false;
-    }
-    snprintf(lib->name, sizeof lib->name, "%s", a->name ? a->name : "?");
-    return true;
+    return (walk){ .pat = pat, .n = n, .rng = HB_SCALING_SEED };
 }
 
-void hb_native_close(hb_native_lib *lib)
+/* The slot the next replacement takes.  x is the step's draw, which also
+ * picks the new block's size (its low bits; pick() uses the high ones).
+ * The branch on the pattern goes the same way for a whole loop, so the
+ * predictor makes it free. */
+static inline size_t next_slot(walk *w, uint64_t x)
 {
-    if (lib->dl)
-        dlclose(lib->dl);
-    lib->dl = NULL;
-    lib->api = NULL;
+    if (w->pat == HB_PATTERN_RANDOM)
+        return pick(x, w->n);
+    size_t s = w->head;
+    w->head = s + 1 == w->n ? 0 : s + 1;
+    return s;
+}
+
+/* Untimed replacements before the timed ones.  Under fifo at least one
+ * turn of the ring, so the timed part frees only blocks that the
+ * replacement loop allocated: the heap's free structures are in their
+ * steady state, not in the state the fill left. */
+static uint64_t warmup_ops(const walk *w, uint64_t ops)
+{
+    uint64_t q = ops / 4;
+    return w->pat == HB_PATTERN_FIFO && q < w->n ? w->n : q;
 }
 
 /* ---- the measured loop ----------------------------------------------------- */
 
-/* Replaces ops random live blocks.  Statuses are or-ed and checked once,
- * so the check costs no branch per operation. */
-static bool replace_loop(const hb_allocator *a, void *h, void **slots, size_t n, uint64_t ops,
-                         uint64_t *r, char *err, size_t errlen)
+/* Runs ops replacements.  Statuses are or-ed and checked once, so the
+ * check costs no branch per operation. */
+static bool replace_loop(const hb_allocator *a, void *h, void **slots, walk *w, uint64_t ops,
+                         char *err, size_t errlen)
 {
     void *(*do_malloc)(void *, size_t) = a->malloc;
     int (*do_free)(void *, void *) = a->free;
     int bad = 0;
     for (uint64_t i = 0; i < ops; i++) {
-        uint64_t x = rng_next(r);
-        size_t s = pick(x, n);
+        uint64_t x = rng_next(&w->rng);
+        size_t s = next_slot(w, x);
         bad |= do_free(h, slots[s]);
         void *p = do_malloc(h, size_of(x));
         if (!p) {
-            snprintf(err, errlen, "malloc(%zu) failed with %zu blocks live", size_of(x), n);
+            snprintf(err, errlen, "malloc(%zu) failed with %zu blocks live", size_of(x), w->n);
             return false;
         }
         *(uint64_t *)p = x;
@@ -108,21 +112,19 @@ static bool replace_loop(const hb_allocator *a, void *h, void **slots, size_t n,
     return !bad;
 }
 
-static bool fill(const hb_allocator *a, void *h, void **slots, size_t n, uint64_t *r, char *err,
-                 size_t errlen)
+static bool fill(const hb_allocator *a, void *h, void **slots, walk *w, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint64_t x = rng_next(r);
+    for (size_t i = 0; i < w->n; i++) {
+        uint64_t x = rng_next(&w->rng);
         if (!(slots[i] = a->malloc(h, size_of(x)))) {
-            snprintf(err, errlen, "malloc(%zu) failed while filling to %zu blocks", size_of(x), n);
+            snprintf(err, errlen, "malloc(%zu) failed while filling to %zu blocks", size_of(x),
+                     w->n);
             return false;
         }
         *(uint64_t *)slots[i] = x;
     }
     return true;
 }
-
-static uint64_t warmup_ops(uint64_t ops) { return ops / 4; }
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -145,24 +147,24 @@ static void settle(hb_scaling_cell *cell, const double *seg_s, uint64_t seg_ops)
     cell->ns_per_op = seg_ops ? sorted[HB_SCALING_SEGMENTS / 2] * 1e9 / (double)seg_ops : 0;
 }
 
-bool hb_scaling_measure(const hb_allocator *a, size_t n, uint64_t ops, hb_scaling_cell *cell,
-                        char *err, size_t errlen)
+bool hb_scaling_measure(const hb_allocator *a, hb_scaling_pattern pat, size_t n, uint64_t ops,
+                        hb_scaling_cell *cell, char *err, size_t errlen)
 {
     double t0 = now_s(), seg_s[HB_SCALING_SEGMENTS] = { 0 };
     uint64_t seg_ops = ops / HB_SCALING_SEGMENTS;
     hb_osmem *m = hb_osmem_new(0, 0);
     void *h = m ? a->create(hb_osmem_source(m), NULL) : NULL;
     void **slots = calloc(n ? n : 1, sizeof *slots);
-    uint64_t r = HB_SCALING_SEED;
+    walk w = walk_start(pat, n);
     bool ok = h && slots;
     if (!ok)
         snprintf(err, errlen, "%s", !m ? "cannot reserve a memory source"
                                    : !h ? "create() returned NULL" : "out of memory");
-    ok = ok && fill(a, h, slots, n, &r, err, errlen) &&
-         replace_loop(a, h, slots, n, warmup_ops(ops), &r, err, errlen);
+    ok = ok && fill(a, h, slots, &w, err, errlen) &&
+         replace_loop(a, h, slots, &w, warmup_ops(&w, ops), err, errlen);
     for (int i = 0; ok && i < HB_SCALING_SEGMENTS; i++) {
         double t = now_s();
-        ok = replace_loop(a, h, slots, n, seg_ops, &r, err, errlen);
+        ok = replace_loop(a, h, slots, &w, seg_ops, err, errlen);
         seg_s[i] = now_s() - t;
     }
     if (h)
@@ -179,31 +181,32 @@ bool hb_scaling_measure(const hb_allocator *a, size_t n, uint64_t ops, hb_scalin
 
 /* Touches the chosen block as the allocator loop does (one read and one
  * write of its first word), without any allocator call. */
-static void touch_loop(uint64_t **slots, size_t n, uint64_t ops, uint64_t *r)
+static void touch_loop(uint64_t **slots, walk *w, uint64_t ops)
 {
     for (uint64_t i = 0; i < ops; i++) {
-        uint64_t x = rng_next(r);
-        uint64_t *b = slots[pick(x, n)];
+        uint64_t x = rng_next(&w->rng);
+        uint64_t *b = slots[next_slot(w, x)];
         *(volatile uint64_t *)b += x + size_of(x);
     }
 }
 
-bool hb_scaling_baseline(size_t n, uint64_t ops, hb_scaling_cell *cell, char *err, size_t errlen)
+bool hb_scaling_baseline(hb_scaling_pattern pat, size_t n, uint64_t ops, hb_scaling_cell *cell,
+                         char *err, size_t errlen)
 {
     double t0 = now_s(), seg_s[HB_SCALING_SEGMENTS] = { 0 };
     uint64_t seg_ops = ops / HB_SCALING_SEGMENTS;
     uint64_t **slots = calloc(n ? n : 1, sizeof *slots);
-    uint64_t r = HB_SCALING_SEED;
+    walk w = walk_start(pat, n);
     bool ok = slots != NULL;
     for (size_t i = 0; ok && i < n; i++)
-        ok = (slots[i] = calloc(1, size_of(rng_next(&r)))) != NULL;
+        ok = (slots[i] = calloc(1, size_of(rng_next(&w.rng)))) != NULL;
     if (!ok)
         snprintf(err, errlen, "out of memory filling %zu blocks", n);
     if (ok)
-        touch_loop(slots, n, warmup_ops(ops), &r);
+        touch_loop(slots, &w, warmup_ops(&w, ops));
     for (int i = 0; ok && i < HB_SCALING_SEGMENTS; i++) {
         double t = now_s();
-        touch_loop(slots, n, seg_ops, &r);
+        touch_loop(slots, &w, seg_ops);
         seg_s[i] = now_s() - t;
     }
     for (size_t i = 0; slots && i < n; i++)

@@ -2,15 +2,28 @@
  * The scaling benchmark: does the cost of one steady-state operation grow
  * with the number of live blocks?
  *
- * One cell = one allocator at one N.  A heap is created over a fresh
- * osmem, filled with N blocks of small sizes (16..256 bytes), warmed up,
- * and then K replacements are timed: each frees a live block chosen at
- * random and mallocs a new block of a random size into its place, then
- * writes one word to it.  The K replacements run as five segments, each
- * timed with clock_gettime, and the median segment's mean is reported.  N stays constant, so
- * the heap is in a steady state and any growth of the mean cost with N is
- * the algorithm's (or the memory hierarchy's: the same loop with no
- * allocator calls is measured too, as the "loop only" baseline).
+ * One cell = one allocator, one access pattern, one N.  A heap is created
+ * over a fresh osmem, filled with N blocks of small sizes (16..256 bytes),
+ * warmed up, and then K replacements are timed: each frees one live block
+ * and mallocs a new block of a random size into its place, then writes one
+ * word to it.  Which block is replaced is the access pattern:
+ *
+ *   fifo    the N live blocks form a ring in allocation order, and each
+ *           replacement frees the oldest one; the harness walks its slot
+ *           array in order, so the memory hierarchy stays out of the
+ *           measurement as far as the allocator lets it (a prefetcher
+ *           follows the walk).  The warm-up turns the ring over once, so
+ *           every block freed in the timed part was allocated in the
+ *           steady state, not by the fill.
+ *   random  each replacement frees a live block chosen at random: every
+ *           step is a cache miss at large N, in the harness as much as in
+ *           the allocator.
+ *
+ * The K replacements run as five segments, each timed with clock_gettime,
+ * and the median segment's mean is reported.  N stays constant, so the
+ * heap is in a steady state and any growth of the mean cost with N is the
+ * algorithm's or the memory hierarchy's; the same loop with no allocator
+ * calls is measured too, per pattern, as the "loop only" baseline.
  */
 #ifndef HB_BENCH_SCALING_H
 #define HB_BENCH_SCALING_H
@@ -24,18 +37,10 @@
 #define HB_SCALING_SEED 0x5CA1AB1E5EEDull
 #define HB_SCALING_SEGMENTS 5 /* the timed loop is cut in this many parts */
 
-/* A native allocator library opened with dlopen. */
-typedef struct hb_native_lib {
-    void *dl;
-    const hb_allocator *api;
-    char name[64];
-    char path[1024];
-} hb_native_lib;
+typedef enum hb_scaling_pattern { HB_PATTERN_FIFO, HB_PATTERN_RANDOM } hb_scaling_pattern;
 
-/* Opens path and checks the table it exports; on failure returns false
- * with the reason in err. */
-bool hb_native_open(hb_native_lib *lib, const char *path, char *err, size_t errlen);
-void hb_native_close(hb_native_lib *lib);
+/* "fifo" or "random". */
+const char *hb_scaling_pattern_name(hb_scaling_pattern p);
 
 typedef struct hb_scaling_cell {
     size_t n;          /* live blocks */
@@ -48,11 +53,12 @@ typedef struct hb_scaling_cell {
 
 /* Measures one cell.  Returns false with a reason in err when the heap
  * cannot be created, a malloc fails, or a free reports an error. */
-bool hb_scaling_measure(const hb_allocator *a, size_t n, uint64_t ops, hb_scaling_cell *cell,
-                        char *err, size_t errlen);
+bool hb_scaling_measure(const hb_allocator *a, hb_scaling_pattern pat, size_t n, uint64_t ops,
+                        hb_scaling_cell *cell, char *err, size_t errlen);
 
 /* The same fill and loop with every allocator call replaced by a write
  * to the chosen block: what the loop costs by itself at this N. */
-bool hb_scaling_baseline(size_t n, uint64_t ops, hb_scaling_cell *cell, char *err, size_t errlen);
+bool hb_scaling_baseline(hb_scaling_pattern pat, size_t n, uint64_t ops, hb_scaling_cell *cell,
+                         char *err, size_t errlen);
 
 #endif /* HB_BENCH_SCALING_H */
