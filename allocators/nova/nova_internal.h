@@ -104,13 +104,25 @@ static inline nv_run *nv_at(const nova_heap *h, uint32_t g)
 
 static inline void *nv_ptr(const nova_heap *h, uint32_t g) { return nv_at(h, g); }
 
-/* End (exclusive) of the allocated block starting at g: the first unused
- * granule bounds the scan for the next start bit, so the cost is the
- * block's own length / 64 words, whatever lies beyond. */
+/* End (exclusive) of the allocated block starting at g: the first granule
+ * after g that starts a block or is unused.  Both bitmaps are read word by
+ * word together, so the cost is the block's own length / 64 words whatever
+ * lies beyond (scanning for the first unused granule alone would walk every
+ * live block above this one). */
 static inline uint32_t nv_block_end(const nova_heap *h, uint32_t g)
 {
-    size_t free_at = nv_scan(h->used, g + 1, h->n, false);
-    return (uint32_t)nv_scan(h->start, g + 1, free_at, true);
+    size_t i = (size_t)g + 1, n = h->n;
+    if (i >= n)
+        return (uint32_t)n;
+    size_t k = i >> 6;
+    uint64_t x = (h->start[k] | ~h->used[k]) & (~(uint64_t)0 << (i & 63));
+    while (!x) {
+        if (++k << 6 >= n)
+            return (uint32_t)n;
+        x = h->start[k] | ~h->used[k];
+    }
+    size_t r = (k << 6) + hb_ctz64(x);
+    return (uint32_t)(r < n ? r : n);
 }
 
 /* ---- across files ------------------------------------------------------------------ */

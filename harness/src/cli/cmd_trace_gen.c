@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/fsutil.h"
 #include "gen/gen.h"
 
 typedef struct gen_opts {
@@ -236,7 +237,7 @@ static int check_unique(const gen_opts *o)
 static int run_out_dir(const gen_opts *o)
 {
     struct stat st;
-    if (stat(o->out_dir, &st) != 0 && mkdir(o->out_dir, 0777) != 0) {
+    if (stat(o->out_dir, &st) != 0 && hb_mkdirs(o->out_dir) != 0) {
         fprintf(stderr, "%s: error: cannot create directory: %s\n", o->out_dir, strerror(errno));
         return 1;
     }

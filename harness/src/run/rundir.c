@@ -7,21 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int hb_mkdirs(const char *path)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
-}
-
 /* mkdir is the claim: two runs started in the same second get different
  * folders because only one mkdir of a name can succeed. */
 int hb_rundir_create(const char *root, time_t now, char *out, size_t len)

@@ -18,8 +18,8 @@
 #include <stdio.h>
 #include <time.h>
 
-/* mkdir -p. Returns 0 or -1 (errno set). */
-int hb_mkdirs(const char *path);
+#include "util/fsutil.h"
+
 
 /* Creates ROOT/<UTC timestamp>[-N] and writes its path to out.  Returns 0
  * or -1 (errno set). */

@@ -11,6 +11,7 @@
  * the replay trusts the ops (slots in range), so this check matters.
  */
 #include "trace/cache.h"
+#include "util/fsutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -219,29 +220,11 @@ int hb_cache_write(const char *dir, uint64_t key, const hb_trace *t)
     return rc;
 }
 
-static int mkdir_p(const char *dir)
-{
-    char buf[4096];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof buf)
-        return -1;
-    memcpy(buf, dir, n + 1);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 static bool usable(const char *dir, int create)
 {
     if (access(dir, W_OK | X_OK) == 0)
         return true;
-    return create && mkdir_p(dir) == 0 && access(dir, W_OK | X_OK) == 0;
+    return create && hb_mkdirs(dir) == 0 && access(dir, W_OK | X_OK) == 0;
 }
 
 /* DIR_OF_EXECUTABLE/cache/traces into buf; false if unknown. */
