@@ -248,8 +248,12 @@ static void write_header(hb_rec_sink *k, const session *s, const hb_rec_image *i
     hb_rec_sink_printf(k, "#! argv: %s\n", im->argv);
 }
 
+/* Other processes past this many are written quietly and summed up in
+ * one line: a shell wrapper can start dozens of them. */
+#define LISTED_OTHERS 5
+
 static int write_trace(const session *s, const hb_rec_image *im, const char *path,
-                       const char *name, const char *description)
+                       const char *name, const char *description, bool quiet)
 {
     char err[PATH_MAX + 200];
     hb_rec_sink *k = hb_rec_sink_open(path, err, sizeof err);
@@ -257,7 +261,8 @@ static int write_trace(const session *s, const hb_rec_image *im, const char *pat
         write_header(k, s, im, name, description);
         hb_rec_sink_write(k, im->body, im->body_len);
         if (hb_rec_sink_close(k, err, sizeof err) == 0) {
-            fprintf(s->o->msg, "heapbench record: wrote %s: %llu ops, %u thread%s (%s, pid %ld)\n",
+            if (!quiet)
+                fprintf(s->o->msg, "heapbench record: wrote %s: %llu ops, %u thread%s (%s, pid %ld)\n",
                     path, (unsigned long long)im->ops, im->threads, im->threads == 1 ? "" : "s",
                     hb_rec_image_program(im), im->pid);
             return 0;
@@ -278,7 +283,7 @@ static int write_main(const session *s)
         desc = NULL;
     one_line(name);
     one_line(desc);
-    int rc = name && desc ? write_trace(s, s->main, s->o->out, name, desc) : -1;
+    int rc = name && desc ? write_trace(s, s->main, s->o->out, name, desc, false) : -1;
     free(name);
     free(desc);
     return rc;
@@ -301,11 +306,20 @@ static int write_others(const session *s, const images *im)
                      hb_rec_image_program(c), s->command) < 0)
             desc = NULL;
         one_line(name);
-        if (!path || !name || !desc || write_trace(s, c, path, name, desc) != 0)
+        if (!path || !name || !desc ||
+            write_trace(s, c, path, name, desc, n > LISTED_OTHERS) != 0)
             rc = -1;
         free(path);
         free(name);
         free(desc);
+    }
+    if (n > LISTED_OTHERS) {
+        char *last = numbered_path(s->o->out, n);
+        fprintf(s->o->msg,
+                "heapbench record: and %u more traces of other processes, the last %s "
+                "(--main-only writes none)\n",
+                n - LISTED_OTHERS, last ? last : "");
+        free(last);
     }
     free(base);
     return rc;
