@@ -1,123 +1,86 @@
 /*
- * The descriptor table: run address -> descriptor, an open-addressing hash
- * table (linear probing, deletion by backward shift, so no tombstones)
- * kept at most half full so a lookup is one or two probes on average.
+ * Bucket pages and usage[], the kmemusage array.
  *
- * A hash rather than the 4.4BSD kmemusage[] array because runs come from
- * map(), which may place them anywhere in the address space; an array
- * indexed by page number would need to span all of it.  Growing the table
- * rehashes every descriptor; that happens only while a run is being added,
- * which already calls the memory source, never on the free-list paths.
+ * Bucket pages come from the memory source's break, so they are one
+ * contiguous run [base, base + npages pages) and a page's entry is found
+ * by its index, never searched for.  usage[] cannot live in that run
+ * (pages are appended behind it), so it has a mapping of its own, doubled
+ * and copied when the run outgrows it: O(pages) per doubling, amortised
+ * O(1) per page, and only while pages are being added, which already
+ * calls the memory source.  Its cost is usage_stride bytes per page
+ * (40 with 4 KiB pages, 1 %).
+ *
+ * The heap assumes it is the only user of grow() on its memory source: a
+ * page index is an offset from base, so the run must not have holes.  If
+ * the break moved under it, it takes no more pages (malloc returns NULL).
  */
 #include "pow2_internal.h"
 
 #include <string.h>
 
-p2_desc *p2_desc_at(const p2_heap *h, size_t slot)
-{
-    return (p2_desc *)(h->slots + slot * h->desc_size);
-}
+#include <heapbench/alloc_util.h>
 
-/* Fibonacci hashing: the top bits of page number * 2^64/phi, which spread
- * runs of consecutive pages (what map() tends to return) evenly. */
-static size_t home_of(const p2_heap *h, uintptr_t addr, size_t nslots)
+/* Room in usage[] for want entries; nothing changes on failure.  A fresh
+ * mapping reads as zero, so new entries start with no block in use. */
+static bool usage_reserve(p2_heap *h, size_t want)
 {
-    uint64_t x = (uint64_t)(addr >> h->page_shift) * 0x9E3779B97F4A7C15ull;
-    return (size_t)(x >> (64 - __builtin_ctzll(nslots)));
-}
-
-p2_desc *p2_desc_find(const p2_heap *h, uintptr_t addr)
-{
-    if (!h->nslots)
-        return NULL;
-    for (size_t i = home_of(h, addr, h->nslots);; i = (i + 1) & (h->nslots - 1)) {
-        p2_desc *d = p2_desc_at(h, i);
-        if (d->addr == addr)
-            return d;
-        if (!d->addr)
-            return NULL;
-    }
-}
-
-/* Copies descriptor d into the first free slot of its probe run. */
-static p2_desc *insert(p2_heap *h, const p2_desc *d)
-{
-    size_t i = home_of(h, d->addr, h->nslots);
-    while (p2_desc_at(h, i)->addr)
-        i = (i + 1) & (h->nslots - 1);
-    p2_desc *slot = p2_desc_at(h, i);
-    memcpy(slot, d, h->desc_size);
-    return slot;
-}
-
-/* Makes room for one more descriptor; false when the memory source
- * refuses a bigger table.  Nothing changes on failure. */
-bool p2_desc_reserve(p2_heap *h)
-{
-    if ((h->ndesc + 1) * 2 <= h->nslots)
+    if (want <= h->usage_cap)
         return true;
-    size_t old_n = h->nslots, n = old_n ? old_n * 2 : 64;
-    unsigned char *old = h->slots, *fresh = h->src.map(h->src.ctx, n * h->desc_size);
+    size_t cap = h->usage_cap ? h->usage_cap : 64, bytes;
+    while (cap < want)
+        cap *= 2;
+    if (cap > SIZE_MAX / h->usage_stride || !hb_round_up(cap * h->usage_stride, h->src.page_size, &bytes))
+        return false;
+    unsigned char *fresh = h->src.map(h->src.ctx, bytes);
     if (!fresh)
         return false;
-    h->slots = fresh;
-    h->nslots = n;
-    for (size_t i = 0; i < old_n; i++) {
-        const p2_desc *d = (const p2_desc *)(old + i * h->desc_size);
-        if (d->addr)
-            insert(h, d);
+    if (h->usage) {
+        memcpy(fresh, h->usage, h->npages * h->usage_stride);
+        h->src.unmap(h->src.ctx, h->usage, h->usage_cap * h->usage_stride);
     }
-    if (old)
-        h->src.unmap(h->src.ctx, old, old_n * h->desc_size);
+    h->usage = fresh;
+    h->usage_cap = bytes / h->usage_stride;
     return true;
 }
 
-/* Adds a descriptor with no block in use; p2_desc_reserve must have made
- * room.  The slot is zero (fresh mapping, or cleared by remove), so the
- * live bits start clear. */
-p2_desc *p2_desc_put(p2_heap *h, uintptr_t addr, size_t npages, unsigned cls)
+/* The first page starts the run: pad the break to a page boundary. */
+static bool start_run(p2_heap *h)
 {
-    size_t i = home_of(h, addr, h->nslots);
-    while (p2_desc_at(h, i)->addr)
-        i = (i + 1) & (h->nslots - 1);
-    p2_desc *d = p2_desc_at(h, i);
-    d->addr = addr;
-    d->npages = npages;
-    d->nlive = 0;
-    d->cls = (uint8_t)cls;
-    h->ndesc++;
-    return d;
+    char *brk = h->src.grow(h->src.ctx, 0);
+    if (!brk)
+        return false;
+    size_t mis = (uintptr_t)brk & (h->src.page_size - 1);
+    h->pad = mis ? h->src.page_size - mis : 0;
+    if (h->pad && !h->src.grow(h->src.ctx, (intptr_t)h->pad))
+        return false;
+    h->base = brk + h->pad;
+    return true;
 }
 
-/* Later members of the probe run move into the hole unless their home
- * lies cyclically in (hole, j]: lookups then never cross an empty slot
- * that hides their key. */
-void p2_desc_remove(p2_heap *h, p2_desc *d)
+/* Appends n pages at the break and returns the first, or NULL.  Their
+ * usage entries are zero; the caller names their class. */
+char *p2_pages_take(p2_heap *h, size_t n)
 {
-    size_t mask = h->nslots - 1;
-    size_t hole = (size_t)((unsigned char *)d - h->slots) / h->desc_size;
-    for (size_t j = (hole + 1) & mask; p2_desc_at(h, j)->addr; j = (j + 1) & mask) {
-        size_t home = home_of(h, p2_desc_at(h, j)->addr, h->nslots);
-        bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
-        if (!stays) {
-            memcpy(p2_desc_at(h, hole), p2_desc_at(h, j), h->desc_size);
-            hole = j;
-        }
-    }
-    memset(p2_desc_at(h, hole), 0, h->desc_size);
-    h->ndesc--;
+    if (!h->base && !start_run(h))
+        return NULL;
+    char *end = h->base + (h->npages << h->page_shift);
+    if (h->src.grow(h->src.ctx, 0) != end || !usage_reserve(h, h->npages + n))
+        return NULL; /* the break moved under the heap, or no room */
+    if (!h->src.grow(h->src.ctx, (intptr_t)(n << h->page_shift)))
+        return NULL;
+    h->npages += n;
+    return end;
 }
 
-/* Unmaps every run and the table itself (destroy). */
-void p2_desc_release_all(p2_heap *h)
+/* Gives back usage[] and, if nobody moved the break since, the run
+ * (destroy). */
+void p2_pages_release_all(p2_heap *h)
 {
-    for (size_t i = 0; i < h->nslots; i++) {
-        p2_desc *d = p2_desc_at(h, i);
-        if (d->addr)
-            h->src.unmap(h->src.ctx, (void *)d->addr, p2_run_bytes(h, d));
-    }
-    if (h->slots)
-        h->src.unmap(h->src.ctx, h->slots, h->nslots * h->desc_size);
-    h->slots = NULL;
-    h->nslots = h->ndesc = 0;
+    if (h->usage)
+        h->src.unmap(h->src.ctx, h->usage, h->usage_cap * h->usage_stride);
+    if (h->base && h->src.grow(h->src.ctx, 0) == h->base + (h->npages << h->page_shift))
+        h->src.grow(h->src.ctx, -(intptr_t)(h->pad + (h->npages << h->page_shift)));
+    h->usage = NULL;
+    h->usage_cap = h->npages = 0;
+    h->base = NULL;
 }

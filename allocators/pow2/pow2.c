@@ -3,12 +3,13 @@
  *
  * A request up to two pages is rounded up to a power of two (at least 16
  * bytes) and popped from that size's free list.  An empty list is refilled
- * by mapping one fresh run and carving it into blocks of that one size.  A
- * free looks up the run's descriptor to learn the block size and pushes
- * the block back on its list.  Both are O(1) apart from the refill; blocks
- * never move between sizes and bucket runs stay with the heap until
- * destroy, as in the original.  Requests above two pages get a run of
- * their own, returned to the memory source on free.
+ * by taking one fresh page (two for the two-page size) at the break and
+ * carving it into blocks of that one size.  A free reads the page's usage
+ * entry to learn the block size and pushes the block back on its list.
+ * Both are O(1) apart from the refill; blocks never move between sizes and
+ * bucket pages stay with the heap until destroy, as in the original.
+ * Requests above two pages get a run of their own, returned to the memory
+ * source on free.
  */
 #include <string.h>
 
@@ -31,7 +32,7 @@ static void *pow2_create(const hb_memsrc *src, const char *options)
     h->page_shift = hb_log2_floor(src->page_size);
     h->max_cls = h->page_shift + 1;
     /* One live bit per 16-byte block of a page: page_size / 16 bits. */
-    h->desc_size = sizeof(p2_desc) + (src->page_size >> (P2_MIN_CLASS + 6)) * sizeof(uint64_t);
+    h->usage_stride = sizeof(p2_page) + (src->page_size >> (P2_MIN_CLASS + 6)) * sizeof(uint64_t);
     return h;
 }
 
@@ -40,7 +41,8 @@ static void pow2_destroy(void *heap)
     p2_heap *h = heap;
     if (!h)
         return;
-    p2_desc_release_all(h);
+    p2_large_release_all(h);
+    p2_pages_release_all(h);
     hb_memsrc src = h->src;
     src.unmap(src.ctx, h, h->self_len);
 }
@@ -53,17 +55,20 @@ static unsigned class_for(size_t size)
     return c < P2_MIN_CLASS ? P2_MIN_CLASS : c;
 }
 
-/* Maps one run for class c (a page, or one block when blocks are a page or
- * more) and pushes its blocks so the lowest address is handed out first. */
+/* Takes one page for class c (two for the two-page size, the second
+ * marked P2_CONT) and pushes its blocks so the lowest address is handed
+ * out first. */
 static bool refill(p2_heap *h, unsigned c)
 {
     size_t run = p2_size(c) > h->src.page_size ? p2_size(c) : h->src.page_size;
-    if (!p2_desc_reserve(h))
-        return false;
-    char *p = h->src.map(h->src.ctx, run);
+    size_t npages = run >> h->page_shift;
+    char *p = p2_pages_take(h, npages);
     if (!p)
         return false;
-    p2_desc_put(h, (uintptr_t)p, run >> h->page_shift, c);
+    p2_page *pg = p2_page_of(h, p);
+    pg->cls = (uint8_t)c;
+    for (size_t i = 1; i < npages; i++)
+        p2_page_of(h, p + (i << h->page_shift))->cls = P2_CONT;
     for (size_t off = run; off > 0;) {
         off -= p2_size(c);
         p2_free *f = (p2_free *)(p + off);
@@ -73,10 +78,11 @@ static bool refill(p2_heap *h, unsigned c)
     return true;
 }
 
-/* The descriptor of the run holding p: the run starts at p's page. */
-static p2_desc *desc_of(const p2_heap *h, const void *p)
+/* The offset of p in its page: a block of 2^c bytes sits at a multiple
+ * of min(2^c, page) there, and two-page blocks start their first page. */
+static size_t page_off(const p2_heap *h, const void *p)
 {
-    return p2_desc_find(h, (uintptr_t)p & ~(h->src.page_size - 1));
+    return (uintptr_t)p & (h->src.page_size - 1);
 }
 
 static void *bucket_alloc(p2_heap *h, unsigned c)
@@ -85,32 +91,8 @@ static void *bucket_alloc(p2_heap *h, unsigned c)
         return NULL;
     p2_free *f = h->free[c];
     h->free[c] = f->next;
-    p2_desc *d = desc_of(h, f);
-    p2_set_live(d, ((uintptr_t)f - d->addr) >> c, true);
+    p2_set_live(p2_page_of(h, f), page_off(h, f) >> c, true);
     return f;
-}
-
-/* ---- large runs ---------------------------------------------------------- */
-
-static void *large_alloc(p2_heap *h, size_t size)
-{
-    size_t len;
-    if (!hb_round_up(size, h->src.page_size, &len) || !p2_desc_reserve(h))
-        return NULL;
-    void *p = h->src.map(h->src.ctx, len);
-    if (!p)
-        return NULL;
-    p2_desc_put(h, (uintptr_t)p, len >> h->page_shift, P2_LARGE);
-    return p;
-}
-
-static int large_free(p2_heap *h, p2_desc *d, void *p)
-{
-    if ((uintptr_t)p != d->addr)
-        return HB_FREE_INVALID;
-    h->src.unmap(h->src.ctx, p, p2_run_bytes(h, d));
-    p2_desc_remove(h, d);
-    return HB_FREE_OK;
 }
 
 /* ---- the contract -------------------------------------------------------- */
@@ -119,31 +101,37 @@ static void *pow2_malloc(void *heap, size_t size)
 {
     p2_heap *h = heap;
     if (size > p2_size(h->max_cls))
-        return large_alloc(h, size);
+        return p2_large_alloc(h, size);
     return bucket_alloc(h, class_for(size));
 }
 
-/* A pointer is a block only if its page has a descriptor and it sits at a
- * multiple of the block size; the live bit then tells a double free. */
+/* Whether p starts a block of its bucket page (not the second page of a
+ * two-page block, not inside or between blocks). */
+static bool is_block_start(const p2_heap *h, const p2_page *pg, const void *p)
+{
+    return pg->cls >= P2_MIN_CLASS && !(page_off(h, p) & (p2_size(pg->cls) - 1));
+}
+
+/* A pointer among the bucket pages is a block only if it starts one; the
+ * live bit then tells a double free.  Any other pointer must start a
+ * large run. */
 static int pow2_free(void *heap, void *p)
 {
     p2_heap *h = heap;
     if (!p)
         return HB_FREE_OK;
-    p2_desc *d = desc_of(h, p);
-    if (!d)
+    p2_page *pg = p2_page_of(h, p);
+    if (!pg)
+        return p2_large_free(h, p);
+    if (!is_block_start(h, pg, p))
         return HB_FREE_INVALID;
-    if (d->cls == P2_LARGE)
-        return large_free(h, d, p);
-    size_t off = (uintptr_t)p - d->addr;
-    if (off & (p2_size(d->cls) - 1))
-        return HB_FREE_INVALID;
-    if (!p2_is_live(d, off >> d->cls))
+    size_t b = page_off(h, p) >> pg->cls;
+    if (!p2_is_live(pg, b))
         return HB_FREE_DOUBLE;
-    p2_set_live(d, off >> d->cls, false);
+    p2_set_live(pg, b, false);
     p2_free *f = p;
-    f->next = h->free[d->cls];
-    h->free[d->cls] = f;
+    f->next = h->free[pg->cls];
+    h->free[pg->cls] = f;
     return HB_FREE_OK;
 }
 
@@ -151,15 +139,14 @@ static int pow2_free(void *heap, void *p)
 static size_t pow2_usable_size(void *heap, void *p)
 {
     p2_heap *h = heap;
-    p2_desc *d = p ? desc_of(h, p) : NULL;
-    if (!d)
+    if (!p)
         return 0;
-    size_t off = (uintptr_t)p - d->addr;
-    if (d->cls == P2_LARGE)
-        return off ? 0 : p2_run_bytes(h, d);
-    if (off & (p2_size(d->cls) - 1) || !p2_is_live(d, off >> d->cls))
+    p2_page *pg = p2_page_of(h, p);
+    if (!pg)
+        return p2_large_len(h, p);
+    if (!is_block_start(h, pg, p) || !p2_is_live(pg, page_off(h, p) >> pg->cls))
         return 0;
-    return p2_size(d->cls);
+    return p2_size(pg->cls);
 }
 
 static void *pow2_calloc(void *heap, size_t nmemb, size_t size)
@@ -225,7 +212,7 @@ static const hb_allocator pow2_table = {
     .struct_size = sizeof(hb_allocator),
     .abi_version = HB_ALLOCATOR_ABI,
     .name = "pow2",
-    .description = "McKusick-Karels power-of-two free lists with per-page size descriptors",
+    .description = "McKusick-Karels power-of-two free lists, block size from a page-indexed usage array",
     .create = pow2_create,
     .destroy = pow2_destroy,
     .malloc = pow2_malloc,

@@ -3,13 +3,17 @@
  * ("Design of a General Purpose Memory Allocator for the 4.3BSD UNIX
  * Kernel", USENIX 1988).  State shared by its files.
  *
- * Memory comes in runs of whole pages, each one map() of the memory
- * source.  A run is either a bucket run, carved into blocks of one
- * power-of-two size (one page for blocks below a page; one block for the
- * one- and two-page sizes), or a large run holding one request above two
- * pages.  Every run has a descriptor, found by the address of its first
- * page in a hash table: the page-number -> size table of the original,
- * kept outside the blocks, so a block needs no header.
+ * Bucket memory is one contiguous run of pages taken from the memory
+ * source's break (grow()), like the kernel's kmem_map.  Each bucket page
+ * is carved into blocks of one power-of-two size (a block of one or two
+ * pages takes the pages it covers).  The size of a block is found from
+ * usage[], one entry per bucket page indexed by (addr - base) >> page_shift:
+ * the 4.4BSD kmemusage[] array, kept outside the blocks, so a block needs
+ * no header and finding its entry is one subtraction and one shift.
+ *
+ * Requests above two pages get pages of their own from map() and are
+ * recorded in a small hash table (large.c): they come and go, and map()
+ * may place them anywhere.
  */
 #ifndef POW2_INTERNAL_H
 #define POW2_INTERNAL_H
@@ -22,68 +26,89 @@
 
 #define P2_MIN_CLASS 4 /* 16-byte blocks: the alignment, and room for a link */
 #define P2_CLASSES 64
-#define P2_LARGE 0     /* cls of a large run */
+#define P2_CONT 1      /* cls of the second page of a two-page block */
 
-/* The descriptor of one run.  Descriptors live in the hash table at a
- * stride of desc_size bytes: live[] has room for the blocks of a page of
- * 16-byte blocks. */
-typedef struct p2_desc {
-    uintptr_t addr; /* the run's first byte; 0 marks an empty slot */
-    size_t npages;  /* pages in the run */
-    uint32_t nlive; /* blocks of the run in use */
-    uint8_t cls;    /* log2 of the block size, or P2_LARGE */
+/* The usage entry of one bucket page (kmemusage).  Entries sit at a
+ * stride of usage_stride bytes: live[] has room for the blocks of a page
+ * of 16-byte blocks. */
+typedef struct p2_page {
+    uint32_t nlive;  /* blocks of the page in use */
+    uint8_t cls;     /* log2 of the block size, or P2_CONT */
     uint64_t live[]; /* bit b set: block b is in use */
-} p2_desc;
+} p2_page;
 
 /* A free block holds the link of its size's list. */
 typedef struct p2_free {
     struct p2_free *next;
 } p2_free;
 
+/* One large run: a mapping of its own. */
+typedef struct p2_large {
+    uintptr_t addr; /* 0: empty slot */
+    size_t len;     /* bytes mapped, page multiple */
+} p2_large;
+
 typedef struct p2_heap {
     hb_memsrc src;
-    size_t self_len;        /* bytes of the mapping holding this struct  */
+    size_t self_len;        /* bytes of the mapping holding this struct     */
     unsigned page_shift;
-    unsigned max_cls;       /* largest bucket size: two pages            */
-    size_t desc_size;       /* stride of the descriptor table            */
-    unsigned char *slots;   /* open-addressing table of descriptors      */
-    size_t nslots;          /* power of two, or 0 before the first run   */
-    size_t ndesc;
-    p2_free *free[P2_CLASSES]; /* LIFO free list of each bucket size     */
+    unsigned max_cls;       /* largest bucket size: two pages               */
+    char *base;             /* first bucket page (NULL before the first)    */
+    size_t pad;             /* bytes grown to page-align base               */
+    size_t npages;          /* bucket pages: [base, base + npages pages)    */
+    unsigned char *usage;   /* usage[] entries, in a mapping of its own     */
+    size_t usage_stride;    /* bytes per entry                              */
+    size_t usage_cap;       /* entries the mapping holds                    */
+    p2_large *large;        /* open-addressing table of large runs          */
+    size_t large_slots;     /* power of two, or 0 before the first one      */
+    size_t nlarge;
+    p2_free *free[P2_CLASSES]; /* LIFO free list of each bucket size        */
 } p2_heap;
 
 static inline size_t p2_size(unsigned cls) { return (size_t)1 << cls; }
 
-static inline size_t p2_run_bytes(const p2_heap *h, const p2_desc *d)
+static inline p2_page *p2_page_at(const p2_heap *h, size_t i)
 {
-    return d->npages << h->page_shift;
+    return (p2_page *)(h->usage + i * h->usage_stride);
 }
 
-/* Blocks a bucket run is carved into. */
-static inline size_t p2_blocks(const p2_heap *h, const p2_desc *d)
+/* The usage entry of the bucket page holding p, or NULL when p lies
+ * outside the bucket pages. */
+static inline p2_page *p2_page_of(const p2_heap *h, const void *p)
 {
-    return p2_run_bytes(h, d) >> d->cls;
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base;
+    if (!h->base || (uintptr_t)p < (uintptr_t)h->base || off >> h->page_shift >= h->npages)
+        return NULL;
+    return p2_page_at(h, off >> h->page_shift);
 }
 
-static inline bool p2_is_live(const p2_desc *d, size_t b)
+/* Blocks a page of class cls holds (1 for the one- and two-page sizes). */
+static inline size_t p2_blocks(const p2_heap *h, unsigned cls)
 {
-    return d->live[b / 64] >> (b % 64) & 1;
+    return cls < h->page_shift ? (size_t)1 << (h->page_shift - cls) : 1;
 }
 
-static inline void p2_set_live(p2_desc *d, size_t b, bool on)
+static inline bool p2_is_live(const p2_page *pg, size_t b)
+{
+    return pg->live[b / 64] >> (b % 64) & 1;
+}
+
+static inline void p2_set_live(p2_page *pg, size_t b, bool on)
 {
     uint64_t bit = (uint64_t)1 << (b % 64);
-    d->live[b / 64] = on ? d->live[b / 64] | bit : d->live[b / 64] & ~bit;
-    d->nlive = on ? d->nlive + 1 : d->nlive - 1;
+    pg->live[b / 64] = on ? pg->live[b / 64] | bit : pg->live[b / 64] & ~bit;
+    pg->nlive = on ? pg->nlive + 1 : pg->nlive - 1;
 }
 
-/* pagetab.c: the descriptor table. */
-p2_desc *p2_desc_find(const p2_heap *h, uintptr_t addr);
-bool p2_desc_reserve(p2_heap *h);
-p2_desc *p2_desc_put(p2_heap *h, uintptr_t addr, size_t npages, unsigned cls);
-void p2_desc_remove(p2_heap *h, p2_desc *d);
-p2_desc *p2_desc_at(const p2_heap *h, size_t slot);
-void p2_desc_release_all(p2_heap *h);
+/* pagetab.c: bucket pages and their usage entries. */
+char *p2_pages_take(p2_heap *h, size_t n);
+void p2_pages_release_all(p2_heap *h);
+
+/* large.c: runs above two pages. */
+void *p2_large_alloc(p2_heap *h, size_t size);
+size_t p2_large_len(const p2_heap *h, const void *p);
+int p2_large_free(p2_heap *h, void *p);
+void p2_large_release_all(p2_heap *h);
 
 /* check.c */
 int p2_check(void *heap, char *msg, size_t msglen);
