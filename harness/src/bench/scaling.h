@@ -5,8 +5,12 @@
  * One cell = one allocator, one access pattern, one N.  A heap is created
  * over a fresh osmem, filled with N blocks of small sizes (16..256 bytes),
  * warmed up, and then K replacements are timed: each frees one live block
- * and mallocs a new block of a random size into its place, then writes one
- * word to it.  Which block is replaced is the access pattern:
+ * and mallocs a new block of a random size into its place.  Around the
+ * two calls the loop does what a program does: it reads the object before
+ * freeing it and writes the new one.  The figure is the time inside the
+ * two calls alone, read from the latency clock (replay/clock.h) before the
+ * free and after the malloc, its own cost subtracted: the program's
+ * accesses to its objects, and their cache misses, are not the allocator's.  Which block is replaced is the access pattern:
  *
  *   fifo    the N live blocks form a ring in allocation order, and each
  *           replacement frees the oldest one; the harness walks its slot
@@ -19,8 +23,8 @@
  *           step is a cache miss at large N, in the harness as much as in
  *           the allocator.
  *
- * The K replacements run as five segments, each timed with clock_gettime,
- * and the median segment's mean is reported.  N stays constant, so the
+ * The K replacements run as five segments and the median segment's mean
+ * is reported.  N stays constant, so the
  * heap is in a steady state and any growth of the mean cost with N is the
  * algorithm's or the memory hierarchy's; the same loop with no allocator
  * calls is measured too, per pattern, as the "loop only" baseline.
@@ -45,8 +49,12 @@ const char *hb_scaling_pattern_name(hb_scaling_pattern p);
 typedef struct hb_scaling_cell {
     size_t n;          /* live blocks */
     uint64_t ops;      /* timed replacements (a multiple of the segments) */
-    double ns_per_op;  /* mean ns per replacement (one free + one malloc) in
-                          the median segment */
+    double ns_per_op;  /* allocator cells: mean ns inside the free + malloc
+                          calls of one replacement (clock ticks, overhead
+                          subtracted), median segment; the loop-only
+                          baseline: the whole step's wall time */
+    double total_ns_per_op; /* wall ns of a whole replacement: the program's
+                               reads and writes and the clock reads too */
     double setup_s;    /* wall seconds to fill and warm up (untimed part) */
     double loop_s;     /* wall seconds of the timed loop */
 } hb_scaling_cell;
