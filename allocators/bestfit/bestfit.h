@@ -9,6 +9,7 @@
 #include <heapbench/allocator.h>
 
 #include <heapbench/boundary_tag.h>
+#include <heapbench/watermark_heap.h>
 #include "rbtree.h"
 
 /* A free block carries a tree node (two children, parent, colour) in its
@@ -16,14 +17,8 @@
 #define BF_MIN_BLOCK 48
 
 typedef struct bf_heap {
-    hb_memsrc src;
-    char *origin;       /* break before create: destroy returns down to here */
-    uint64_t salt;      /* keys the header seals                              */
-    bt_block *first;    /* lowest block header                                */
-    bt_block *epilogue; /* size-0 in-use header right below the watermark     */
-    bf_tree tree;       /* every free block, keyed by (size, address)         */
-    size_t grow_unit;   /* the watermark moves up in multiples of this        */
-    size_t trim;        /* give a free top block this large back (0: never)   */
+    wm_heap wm;   /* the block run and its watermark: first, so a wm_heap * is a bf_heap * */
+    bf_tree tree; /* every free block, keyed by (size, address) */
 } bf_heap;
 
 static inline bf_node *bf_node_of(bt_block *b) { return bt_payload(b); }

@@ -9,6 +9,7 @@
 #include <heapbench/allocator.h>
 
 #include <heapbench/boundary_tag.h>
+#include <heapbench/watermark_heap.h>
 
 /* A free block carries its list links in its payload: header + two
  * pointers is the smallest block there can be. */
@@ -26,14 +27,8 @@ enum ff_order {
 };
 
 typedef struct ff_heap {
-    hb_memsrc src;
-    char *origin;        /* break before create: destroy returns down to here */
-    uint64_t salt;       /* keys the header seals                              */
-    bt_block *first;     /* lowest block header                                */
-    bt_block *epilogue;  /* size-0 in-use header right below the watermark     */
-    ff_node list;        /* sentinel of the circular doubly linked free list   */
-    size_t grow_unit;    /* the watermark moves up in multiples of this        */
-    size_t trim;         /* give a free top block this large back (0: never)   */
+    wm_heap wm;   /* the block run and its watermark: first, so a wm_heap * is an ff_heap * */
+    ff_node list; /* sentinel of the circular doubly linked free list */
     enum ff_order order;
 } ff_heap;
 

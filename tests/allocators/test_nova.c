@@ -4,216 +4,30 @@
  * promises through its own API (my_malloc, my_free, nova_bind): 1024
  * allocations of 16 bytes take at most 32 KiB from the memory source.
  */
-#include "check.h"
-#include "osmem/osmem.h"
-
-#include <dlfcn.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define LIB HB_ALLOCATOR_DIR "/nova.so"
+#include "shadow.h"
 
 static void *(*my_malloc)(unsigned long);
 static int (*my_free)(void *);
 static int (*nova_bind)(const hb_memsrc *);
 
-typedef struct fixture {
-    hb_osmem *mem;
-    const hb_allocator *a;
-    void *heap;
-} fixture;
-
-static const hb_allocator *load(void)
-{
-    static const hb_allocator *a;
-    if (!a) {
-        void *dl = dlopen(LIB, RTLD_NOW | RTLD_LOCAL);
-        hb_allocator_entry entry = dl ? (hb_allocator_entry)dlsym(dl, HB_ALLOCATOR_SYMBOL) : NULL;
-        a = entry ? entry() : NULL;
-        if (dl) {
-            *(void **)&my_malloc = dlsym(dl, "my_malloc");
-            *(void **)&my_free = dlsym(dl, "my_free");
-            *(void **)&nova_bind = dlsym(dl, "nova_bind");
-        }
-    }
-    return a;
-}
-
-static bool open_heap(fixture *f, const char *options)
-{
-    f->a = load();
-    f->mem = hb_osmem_new(0, 0);
-    f->heap = f->a && f->mem ? f->a->create(hb_osmem_source(f->mem), options) : NULL;
-    return f->heap != NULL;
-}
-
-static void close_heap(fixture *f)
-{
-    if (f->heap)
-        f->a->destroy(f->heap);
-    if (f->mem) {
-        CHECK_EQ_U(hb_osmem_stats_of(f->mem)->cur_bytes, 0);
-        hb_osmem_free(f->mem);
-    }
-}
-
-static bool heap_ok(fixture *f)
-{
-    char msg[200];
-    int rc = f->a->check(f->heap, msg, sizeof msg);
-    if (rc)
-        fprintf(stderr, "check: %s\n", msg);
-    return rc == 0;
-}
-
 /* ---- shadow model ---------------------------------------------------------- */
 
-typedef struct slot {
-    unsigned char *p;
-    size_t n;
-    unsigned char seed;
-} slot;
-
-static uint64_t rng = 88172645463325252ull;
-static uint64_t next_rand(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static void fill(slot *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        s->p[i] = (unsigned char)(s->seed + i * 7);
-}
-
-static bool intact(const slot *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (s->p[i] != (unsigned char)(s->seed + i * 7))
-            return false;
-    return true;
-}
-
-static bool disjoint(const slot *slots, size_t count, size_t self)
-{
-    const unsigned char *p = slots[self].p;
-    size_t n = slots[self].n ? slots[self].n : 1;
-    for (size_t i = 0; i < count; i++)
-        if (i != self && slots[i].p && p < slots[i].p + (slots[i].n ? slots[i].n : 1) &&
-            slots[i].p < p + n)
-            return false;
-    return true;
-}
-
-static size_t random_size(void)
-{
-    uint64_t r = next_rand();
-    switch (r % 16) {
-    case 0: return (size_t)(r >> 8) % 3;
-    case 1: return 1008 + (size_t)(r >> 8) % 32; /* one word of bitmap */
-    case 2: return (size_t)(r >> 8) % (300 << 10);
-    case 3: case 4: return (size_t)(r >> 8) % 4096;
-    default: return 1 + (size_t)(r >> 8) % 256;
-    }
-}
-
-/* Places a fresh pointer into slot i and checks everything about it. */
-static bool accept(fixture *f, slot *slots, size_t count, size_t i, void *p, size_t n, size_t align)
-{
-    if (!p)
-        return false;
-    slots[i] = (slot){ p, n, (unsigned char)next_rand() };
-    CHECK((uintptr_t)p % align == 0);
-    CHECK(hb_osmem_contains(f->mem, p, n ? n : 1));
-    CHECK(f->a->usable_size(f->heap, p) >= n);
-    CHECK(disjoint(slots, count, i));
-    fill(&slots[i]);
-    return true;
-}
-
-static void one_op(fixture *f, slot *slots, size_t count)
-{
-    size_t i = (size_t)(next_rand() % count);
-    slot *s = &slots[i];
-    if (s->p) {
-        CHECK(intact(s));
-        if (next_rand() % 2) {
-            CHECK_EQ_U(f->a->free(f->heap, s->p), HB_FREE_OK);
-            s->p = NULL;
-            return;
-        }
-        size_t n = random_size();
-        unsigned char *q = f->a->realloc(f->heap, s->p, n);
-        if (!n)
-            s->p = NULL;
-        else if (q) {
-            size_t keep = n < s->n ? n : s->n;
-            s->n = keep;
-            s->p = q;
-            CHECK(intact(s));
-            accept(f, slots, count, i, q, n, 16);
-        }
-        return;
-    }
-    size_t n = random_size();
-    switch (next_rand() % 4) {
-    case 0: {
-        unsigned char *p = f->a->calloc(f->heap, 1, n);
-        for (size_t k = 0; p && k < n; k++)
-            if (p[k]) {
-                CHECK(!"calloc memory is zero");
-                break;
-            }
-        accept(f, slots, count, i, p, n, 16);
-        break;
-    }
-    case 1: {
-        size_t align = (size_t)8 << (next_rand() % 10);
-        accept(f, slots, count, i, f->a->aligned_alloc(f->heap, align, n), n, align);
-        break;
-    }
-    default: accept(f, slots, count, i, f->a->malloc(f->heap, n), n, 16);
-    }
-}
+/* Around one word of bitmap (64 blocks of 16 bytes), and large blocks. */
+static size_t random_size(uint64_t *r) { return edge_size(r, 1008, 32, 300 << 10); }
 
 static void test_random_model(void)
 {
-    fixture f;
-    REQUIRE(open_heap(&f, NULL));
-    enum { COUNT = 400, OPS = 30000 };
-    static slot slots[COUNT];
-    memset(slots, 0, sizeof slots);
-    for (int op = 0; op < OPS; op++) {
-        one_op(&f, slots, COUNT);
-        if (op % 1000 == 0)
-            CHECK(heap_ok(&f));
-    }
-    for (size_t i = 0; i < COUNT; i++)
-        if (slots[i].p) {
-            CHECK(intact(&slots[i]));
-            CHECK_EQ_U(f.a->free(f.heap, slots[i].p), HB_FREE_OK);
-        }
-    CHECK(heap_ok(&f));
-    close_heap(&f);
+    every_method_model(NULL, 30000, random_size, 16, 4096);
 }
 
 static void test_edge_sizes(void)
 {
     fixture f;
     REQUIRE(open_heap(&f, NULL));
-    void *z1 = f.a->malloc(f.heap, 0), *z2 = f.a->malloc(f.heap, 0);
-    CHECK(z1 && z2 && z1 != z2);
+    void *z[2];
+    check_zero_and_huge(&f, z);
+    void *z1 = z[0], *z2 = z[1];
     CHECK_EQ_U(f.a->usable_size(f.heap, z1), 16);
-    CHECK(f.a->malloc(f.heap, SIZE_MAX) == NULL);
-    CHECK(f.a->malloc(f.heap, SIZE_MAX - 15) == NULL);
-    CHECK(f.a->malloc(f.heap, PTRDIFF_MAX) == NULL);
-    CHECK(f.a->calloc(f.heap, SIZE_MAX / 2, 3) == NULL);
-    CHECK(f.a->aligned_alloc(f.heap, 64, SIZE_MAX - 15) == NULL);
     CHECK(f.a->aligned_alloc(f.heap, (size_t)1 << 62, 16) == NULL);
     CHECK(f.a->realloc(f.heap, z1, SIZE_MAX) == NULL);
     CHECK_EQ_U(f.a->free(f.heap, z1), HB_FREE_OK);
@@ -221,8 +35,8 @@ static void test_edge_sizes(void)
     CHECK(heap_ok(&f));
     close_heap(&f);
     hb_osmem *m = hb_osmem_new(0, 0);
-    CHECK(load()->create(hb_osmem_source(m), "grow=") == NULL);
-    CHECK(load()->create(hb_osmem_source(m), "shape=round") == NULL);
+    CHECK(lib->create(hb_osmem_source(m), "grow=") == NULL);
+    CHECK(lib->create(hb_osmem_source(m), "shape=round") == NULL);
     hb_osmem_free(m);
 }
 
@@ -387,8 +201,15 @@ static void test_task_real_sbrk(void)
 
 int main(void)
 {
-    if (!load() || !my_malloc || !my_free || !nova_bind) {
-        fprintf(stderr, "cannot load %s: %s\n", LIB, dlerror());
+    void *dl = NULL;
+    lib = load_lib("nova", &dl);
+    if (!lib)
+        return 1;
+    *(void **)&my_malloc = dlsym(dl, "my_malloc");
+    *(void **)&my_free = dlsym(dl, "my_free");
+    *(void **)&nova_bind = dlsym(dl, "nova_bind");
+    if (!my_malloc || !my_free || !nova_bind) {
+        fprintf(stderr, "nova.so lacks its own API: %s\n", dlerror());
         return 1;
     }
     RUN(test_random_model);
