@@ -5,8 +5,9 @@
  * request takes the smallest free block that fits and splits it in halves
  * until it is the right order; a freed block merges with its buddy while
  * the buddy is free and whole.  The buddy system proper lives in arena.c,
- * blocks above the top-level size in large.c, the invariant walk in
- * check.c; this file is the contract and the option parsing.
+ * the invariant walk in check.c; blocks above the top-level size are
+ * mappings in the heap's map table (heapbench/maptable.h); this file is
+ * the contract and the option parsing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +90,7 @@ static void buddy_destroy(void *heap)
     bd_heap *h = heap;
     if (!h)
         return;
-    bd_big_release_all(h);
+    hb_maptable_release(&h->bigs, &h->src);
     if (h->base) {
         size_t grown = h->pad + h->narenas * h->stride;
         if (h->src.grow(h->src.ctx, 0) == h->base + h->narenas * h->stride)
@@ -112,7 +113,7 @@ static void *buddy_malloc(void *heap, size_t size)
 {
     bd_heap *h = heap;
     if (size > bd_size(h->top_order))
-        return bd_big_alloc(h, size);
+        return hb_maptable_map(&h->bigs, &h->src, size);
     return bd_take(h, order_for(h, size));
 }
 
@@ -124,7 +125,7 @@ static int buddy_free(void *heap, void *p)
     bd_where w;
     if (bd_locate(h, p, &w))
         return bd_release(h, &w);
-    return bd_big_free(h, p);
+    return hb_maptable_unmap(&h->bigs, &h->src, p);
 }
 
 /* Order of the in-use block at p, or 0 when p is none. */
@@ -141,7 +142,7 @@ static size_t buddy_usable_size(void *heap, void *p)
     bd_heap *h = heap;
     bd_where w;
     unsigned k = used_order(h, p, &w);
-    return k ? bd_size(k) : bd_big_len(h, p);
+    return k ? bd_size(k) : hb_maptable_len(&h->bigs, p);
 }
 
 static void *buddy_calloc(void *heap, size_t nmemb, size_t size)
@@ -166,7 +167,7 @@ static void *buddy_aligned_alloc(void *heap, size_t align, size_t size)
     if (!hb_is_pow2(align) || align < sizeof(void *) || align > h->src.page_size)
         return NULL;
     if (size > bd_size(h->top_order))
-        return bd_big_alloc(h, size);
+        return hb_maptable_map(&h->bigs, &h->src, size);
     unsigned k = order_for(h, size), a = hb_log2_floor(align);
     return bd_take(h, k > a ? k : a);
 }
@@ -205,7 +206,7 @@ static void *buddy_realloc(void *heap, void *p, size_t size)
         if (bd_grow_in_place(h, &w, k, want))
             return p;
     }
-    size_t old_len = k ? bd_size(k) : bd_big_len(h, p);
+    size_t old_len = k ? bd_size(k) : hb_maptable_len(&h->bigs, p);
     if (!old_len)
         return NULL; /* not a live block of this heap */
     if (!k && size > bd_size(h->top_order) && size <= old_len && size > old_len / 2)

@@ -16,7 +16,10 @@
  * byte is 0.  So "is my buddy free and whole?" is one byte compare, and a
  * pointer that is no block's head is recognised by a 0 byte.
  *
- * Requests larger than a top-level block get their own mapping (large.c).
+ * Requests larger than a top-level block get a mapping of their own,
+ * recorded in the heap's map table (heapbench/maptable.h): a pointer that
+ * no arena holds is freed only if the table knows it, so a large block
+ * freed twice reports HB_FREE_INVALID.
  */
 #ifndef BUDDY_INTERNAL_H
 #define BUDDY_INTERNAL_H
@@ -26,6 +29,7 @@
 #include <stdint.h>
 
 #include <heapbench/allocator.h>
+#include <heapbench/maptable.h>
 
 #define BD_FREE 0x80u     /* head byte flag: the block is on a free list */
 #define BD_ORDERS 64      /* orders are < 64: one bit each in 'avail'    */
@@ -36,12 +40,6 @@
 typedef struct bd_node {
     struct bd_node *next, *prev;
 } bd_node;
-
-/* One large (above top-level size) block: a mapping of its own. */
-typedef struct bd_big {
-    uintptr_t addr; /* 0: empty slot */
-    size_t len;     /* bytes mapped, page multiple */
-} bd_big;
 
 typedef struct bd_heap {
     hb_memsrc src;
@@ -55,9 +53,7 @@ typedef struct bd_heap {
     size_t pad;            /* bytes grown to page-align base                */
     uint64_t avail;        /* bit k set: the list of order k is non-empty   */
     bd_node lists[BD_ORDERS]; /* circular lists; lists[k] is the sentinel   */
-    bd_big *bigs;          /* open-addressing table of large blocks         */
-    size_t nbigs_slots;    /* power of two, or 0 before the first one       */
-    size_t nbigs;
+    hb_maptable bigs;      /* blocks above the top-level size               */
 } bd_heap;
 
 /* Where a pointer lies: its arena's table and data, and its offset. */
@@ -82,12 +78,6 @@ void bd_shrink_in_place(bd_heap *h, const bd_where *w, unsigned from, unsigned t
 bool bd_grow_in_place(bd_heap *h, const bd_where *w, unsigned from, unsigned to);
 bool bd_add_arena(bd_heap *h);
 void bd_list_unlink(bd_heap *h, unsigned order, bd_node *n);
-
-/* large.c: blocks above the top-level size. */
-void *bd_big_alloc(bd_heap *h, size_t size);
-size_t bd_big_len(const bd_heap *h, const void *p);
-int bd_big_free(bd_heap *h, void *p);
-void bd_big_release_all(bd_heap *h);
 
 /* check.c */
 int bd_check(void *heap, char *msg, size_t msglen);

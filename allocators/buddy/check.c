@@ -84,17 +84,12 @@ static int check_list(const bd_heap *h, unsigned k, size_t expect, char *msg, si
 
 static int check_bigs(const bd_heap *h, char *msg, size_t msglen)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < h->nbigs_slots; i++) {
-        const bd_big *b = &h->bigs[i];
-        if (!b->addr)
-            continue;
-        n++;
-        if ((b->addr | b->len) & (h->src.page_size - 1) || b->len <= bd_size(h->top_order))
-            return FAIL("buddy: large block %p of %zu bytes is malformed", (void *)b->addr, b->len);
-    }
-    if (n != h->nbigs)
-        return FAIL("buddy: large table holds %zu blocks, count says %zu", n, h->nbigs);
+    size_t n, page = h->src.page_size;
+    const hb_mapping *b = hb_maptable_first_bad(&h->bigs, page, bd_size(h->top_order), &n);
+    if (b)
+        return FAIL("buddy: large block %p of %zu bytes is malformed", (void *)b->addr, b->len);
+    if (n != h->bigs.count)
+        return FAIL("buddy: large table holds %zu blocks, count says %zu", n, h->bigs.count);
     return 0;
 }
 

@@ -75,17 +75,12 @@ static int check_list(const p2_heap *h, unsigned c, size_t expect, char *msg, si
 
 static int check_large(const p2_heap *h, char *msg, size_t msglen)
 {
-    size_t n = 0, page = h->src.page_size;
-    for (size_t i = 0; i < h->large_slots; i++) {
-        const p2_large *r = &h->large[i];
-        if (!r->addr)
-            continue;
-        n++;
-        if ((r->addr | r->len) & (page - 1) || r->len <= 2 * page)
-            return FAIL("pow2: large run %p of %zu bytes is malformed", (void *)r->addr, r->len);
-    }
-    if (n != h->nlarge)
-        return FAIL("pow2: large table holds %zu runs, count says %zu", n, h->nlarge);
+    size_t n, page = h->src.page_size;
+    const hb_mapping *r = hb_maptable_first_bad(&h->large, page, 2 * page, &n);
+    if (r)
+        return FAIL("pow2: large run %p of %zu bytes is malformed", (void *)r->addr, r->len);
+    if (n != h->large.count)
+        return FAIL("pow2: large table holds %zu runs, count says %zu", n, h->large.count);
     return 0;
 }
 

@@ -41,7 +41,7 @@ static void pow2_destroy(void *heap)
     p2_heap *h = heap;
     if (!h)
         return;
-    p2_large_release_all(h);
+    hb_maptable_release(&h->large, &h->src);
     p2_pages_release_all(h);
     hb_memsrc src = h->src;
     src.unmap(src.ctx, h, h->self_len);
@@ -101,7 +101,7 @@ static void *pow2_malloc(void *heap, size_t size)
 {
     p2_heap *h = heap;
     if (size > p2_size(h->max_cls))
-        return p2_large_alloc(h, size);
+        return hb_maptable_map(&h->large, &h->src, size);
     return bucket_alloc(h, class_for(size));
 }
 
@@ -122,7 +122,7 @@ static int pow2_free(void *heap, void *p)
         return HB_FREE_OK;
     p2_page *pg = p2_page_of(h, p);
     if (!pg)
-        return p2_large_free(h, p);
+        return hb_maptable_unmap(&h->large, &h->src, p);
     if (!is_block_start(h, pg, p))
         return HB_FREE_INVALID;
     size_t b = page_off(h, p) >> pg->cls;
@@ -143,7 +143,7 @@ static size_t pow2_usable_size(void *heap, void *p)
         return 0;
     p2_page *pg = p2_page_of(h, p);
     if (!pg)
-        return p2_large_len(h, p);
+        return hb_maptable_len(&h->large, p);
     if (!is_block_start(h, pg, p) || !p2_is_live(pg, page_off(h, p) >> pg->cls))
         return 0;
     return p2_size(pg->cls);

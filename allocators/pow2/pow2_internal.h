@@ -11,9 +11,11 @@
  * the 4.4BSD kmemusage[] array, kept outside the blocks, so a block needs
  * no header and finding its entry is one subtraction and one shift.
  *
- * Requests above two pages get pages of their own from map() and are
- * recorded in a small hash table (large.c): they come and go, and map()
- * may place them anywhere.
+ * Requests above two pages (the original's requests above MAXALLOCSAVE)
+ * get pages of their own from map() and are recorded in the heap's map
+ * table (heapbench/maptable.h), a hash rather than usage[] because map()
+ * may place a run anywhere.  A run freed twice is gone from the table, and
+ * its second free reports HB_FREE_INVALID.
  */
 #ifndef POW2_INTERNAL_H
 #define POW2_INTERNAL_H
@@ -23,6 +25,7 @@
 #include <stdint.h>
 
 #include <heapbench/allocator.h>
+#include <heapbench/maptable.h>
 
 #define P2_MIN_CLASS 4 /* 16-byte blocks: the alignment, and room for a link */
 #define P2_CLASSES 64
@@ -42,12 +45,6 @@ typedef struct p2_free {
     struct p2_free *next;
 } p2_free;
 
-/* One large run: a mapping of its own. */
-typedef struct p2_large {
-    uintptr_t addr; /* 0: empty slot */
-    size_t len;     /* bytes mapped, page multiple */
-} p2_large;
-
 typedef struct p2_heap {
     hb_memsrc src;
     size_t self_len;        /* bytes of the mapping holding this struct     */
@@ -59,9 +56,7 @@ typedef struct p2_heap {
     unsigned char *usage;   /* usage[] entries, in a mapping of its own     */
     size_t usage_stride;    /* bytes per entry                              */
     size_t usage_cap;       /* entries the mapping holds                    */
-    p2_large *large;        /* open-addressing table of large runs          */
-    size_t large_slots;     /* power of two, or 0 before the first one      */
-    size_t nlarge;
+    hb_maptable large;      /* runs above two pages, a mapping each         */
     p2_free *free[P2_CLASSES]; /* LIFO free list of each bucket size        */
 } p2_heap;
 
@@ -103,12 +98,6 @@ static inline void p2_set_live(p2_page *pg, size_t b, bool on)
 /* pagetab.c: bucket pages and their usage entries. */
 char *p2_pages_take(p2_heap *h, size_t n);
 void p2_pages_release_all(p2_heap *h);
-
-/* large.c: runs above two pages. */
-void *p2_large_alloc(p2_heap *h, size_t size);
-size_t p2_large_len(const p2_heap *h, const void *p);
-int p2_large_free(p2_heap *h, void *p);
-void p2_large_release_all(p2_heap *h);
 
 /* check.c */
 int p2_check(void *heap, char *msg, size_t msglen);
