@@ -11,6 +11,7 @@
 #define DEFAULT_THRESHOLD ((size_t)128 << 10)
 #define DEFAULT_GROW ((size_t)64 << 10)
 #define DEFAULT_TRIM ((size_t)256 << 10)
+#define SF_DYN_THRESHOLD_MAX ((size_t)32 << 20)
 
 /* ---- the heap path ------------------------------------------------------- */
 
@@ -156,13 +157,38 @@ static void *sf_malloc(void *heap, size_t n)
     return heap_malloc(h, n);
 }
 
+/*
+ * A program that frees a mapped block will likely ask for one that size
+ * again, and every new mapping costs a system call and a page fault per
+ * page.  So, as glibc does, a freed mapping raises the threshold above its
+ * size (up to SF_DYN_THRESHOLD_MAX), and the next such request is served
+ * from the heap, where freed memory is reused.  An explicit mmap_threshold
+ * option turns this off.
+ */
+static void adapt_threshold(sf_heap *h, size_t freed)
+{
+    if (h->dynamic_threshold && freed >= h->mmap_threshold && freed < SF_DYN_THRESHOLD_MAX) {
+        h->mmap_threshold = freed + 1; /* requests of at least this are mapped */
+    }
+}
+
+static int free_mapped(sf_heap *h, void *p)
+{
+    sf_map_entry *e = sf_large_find(h, p);
+    size_t usable = e ? e->len - (size_t)((char *)p - e->base) : 0;
+    int status = sf_large_free(h, p);
+    if (status == HB_FREE_OK)
+        adapt_threshold(h, usable);
+    return status;
+}
+
 static int sf_free(void *heap, void *p)
 {
     sf_heap *h = heap;
     if (!p)
         return HB_FREE_OK;
     if (!sf_in_heap(h, p))
-        return sf_large_free(h, p);
+        return free_mapped(h, p);
     sf_block *b = sf_block_of(p);
     int status = sf_validate(h, b);
     if (status == HB_FREE_OK && !quick_push(h, b))
@@ -361,7 +387,9 @@ static void *sf_create(const hb_memsrc *src, const char *options)
 {
     size_t threshold = DEFAULT_THRESHOLD, grow = DEFAULT_GROW, trim = DEFAULT_TRIM;
     char key[32], val[32];
+    bool dynamic = true;
     for (const char *s = options; (s = hb_opt_next(s, key, sizeof key, val, sizeof val));) {
+        dynamic = dynamic && strcmp(key, "mmap_threshold") != 0;
         size_t *slot = !strcmp(key, "mmap_threshold") ? &threshold
                        : !strcmp(key, "grow")         ? &grow
                        : !strcmp(key, "trim")         ? &trim
@@ -371,7 +399,10 @@ static void *sf_create(const hb_memsrc *src, const char *options)
     }
     if (!src || !src->grow || !src->map || !src->unmap || !hb_is_pow2(src->page_size))
         return NULL;
-    return sf_heap_create(src, threshold, grow, trim);
+    sf_heap *h = sf_heap_create(src, threshold, grow, trim);
+    if (h)
+        h->dynamic_threshold = dynamic;
+    return h;
 }
 
 static void sf_destroy(void *heap)

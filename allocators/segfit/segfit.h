@@ -89,6 +89,7 @@ typedef struct sf_heap {
     sf_block *first;     /* lowest block                                  */
     sf_block *sentinel;  /* size-0 in-use header at the end; brk after it */
     size_t mmap_threshold;
+    bool dynamic_threshold; /* raised by freed mappings (no option given)  */
     size_t grow_step;
     size_t trim_threshold;
     sf_map_entry *maps;  /* open-addressing set of mapped blocks          */

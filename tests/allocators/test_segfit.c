@@ -93,6 +93,38 @@ static void test_large_blocks_are_mapped(void)
     close_heap(&f);
 }
 
+/* A freed mapping raises the threshold to its size: the next request of
+ * that size is served from the heap and reused, unless the threshold was
+ * set by option. */
+static void test_freed_mapping_raises_threshold(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    const hb_osmem_stats *st = hb_osmem_stats_of(f.mem);
+    void *p = f.a->malloc(f.heap, 1 << 20);
+    REQUIRE(p);
+    CHECK_EQ_U(f.a->free(f.heap, p), HB_FREE_OK);
+    uint64_t maps = st->map_calls;
+    for (int i = 0; i < 4; i++) {
+        void *q = f.a->malloc(f.heap, 1 << 20);
+        REQUIRE(q);
+        CHECK_EQ_U(f.a->free(f.heap, q), HB_FREE_OK);
+    }
+    CHECK_EQ_U(st->map_calls, maps);
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+
+    REQUIRE(open_heap(&f, "mmap_threshold=128k"));
+    st = hb_osmem_stats_of(f.mem);
+    p = f.a->malloc(f.heap, 1 << 20);
+    CHECK_EQ_U(f.a->free(f.heap, p), HB_FREE_OK);
+    maps = st->map_calls;
+    p = f.a->malloc(f.heap, 1 << 20);
+    CHECK(st->map_calls == maps + 1);
+    CHECK_EQ_U(f.a->free(f.heap, p), HB_FREE_OK);
+    close_heap(&f);
+}
+
 static void test_threshold_option(void)
 {
     fixture f;
@@ -187,6 +219,7 @@ int main(void)
     RUN(test_free_codes);
     RUN(test_large_blocks_are_mapped);
     RUN(test_threshold_option);
+    RUN(test_freed_mapping_raises_threshold);
     RUN(test_realloc_in_place);
     RUN(test_parked_blocks_merge_before_growth);
     RUN(test_trim_gives_memory_back);
