@@ -1,8 +1,9 @@
 /*
  * nova: random operations against a shadow model, edge sizes, reliable
- * free status codes, coalescing, in-place realloc, and the course task's
- * promises through its own API (my_malloc, my_free, nova_bind): 1024
- * allocations of 16 bytes take at most 32 KiB from the memory source.
+ * free status codes, coalescing, in-place realloc, space reused by doubling
+ * vectors, and the course task's promises through its own API (my_malloc,
+ * my_free, nova_bind): 1024 allocations of 16 bytes take at most 32 KiB
+ * from the memory source.
  */
 #include "shadow.h"
 
@@ -134,6 +135,60 @@ static void test_growth_and_trim(void)
     close_heap(&f);
 }
 
+/*
+ * Vectors doubling by realloc from 16 bytes to 256 KiB, at staggered
+ * stages, while short-lived small blocks land between them (the shape of
+ * the vector-doubling trace).  Small blocks soon pin the arena's top, so a
+ * vector at the top may grow in place only when no free run could take it:
+ * growing the arena for it anyway made the footprint climb to many times
+ * the live bytes.  The bound is what a coalescing heap needs here with room
+ * to spare (nova needs about 1.5x; growing at the top regardless, 4.8x).
+ */
+static void test_doubling_vectors_reuse_space(void)
+{
+    enum { VECTORS = 32, LEVELS = 15, NOISE = 256, ROUNDS = 40 * LEVELS };
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    static char *vec[VECTORS], *noise[NOISE];
+    static size_t vsize[VECTORS], nsize[NOISE];
+    uint64_t rng = 7;
+    size_t live = 0, peak_live = 0, next_noise = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int v = 0; v < VECTORS; v++) {
+            size_t size = (size_t)16 << (round + v) % LEVELS;
+            if (size == 16 && vec[v]) { /* done: drop it and start again */
+                CHECK(vec[v][0] == (char)v);
+                CHECK_EQ_U(f.a->free(f.heap, vec[v]), HB_FREE_OK);
+                live -= vsize[v];
+                vec[v] = NULL;
+                vsize[v] = 0;
+            }
+            char *q = f.a->realloc(f.heap, vec[v], size);
+            REQUIRE(q);
+            CHECK(!vec[v] || q[0] == (char)v);
+            q[0] = (char)v;
+            live += size - vsize[v];
+            vec[v] = q;
+            vsize[v] = size;
+            size_t i = next_noise++ % NOISE;
+            if (noise[i]) {
+                CHECK_EQ_U(f.a->free(f.heap, noise[i]), HB_FREE_OK);
+                live -= nsize[i];
+            }
+            nsize[i] = 16 + rng_next(&rng) % 240;
+            REQUIRE((noise[i] = f.a->malloc(f.heap, nsize[i])));
+            live += nsize[i];
+            peak_live = live > peak_live ? live : peak_live;
+        }
+    }
+    CHECK(heap_ok(&f));
+    size_t peak = hb_osmem_stats_of(f.mem)->peak_bytes;
+    if (peak > 2 * peak_live)
+        fprintf(stderr, "peak footprint %zu for %zu peak live bytes\n", peak, peak_live);
+    CHECK(peak <= 2 * peak_live);
+    close_heap(&f);
+}
+
 /* ---- the course task's API --------------------------------------------------- */
 
 static void test_task_overhead(void)
@@ -218,6 +273,7 @@ int main(void)
     RUN(test_coalescing);
     RUN(test_realloc_in_place);
     RUN(test_growth_and_trim);
+    RUN(test_doubling_vectors_reuse_space);
     RUN(test_task_overhead);
     RUN(test_task_error_codes);
     RUN(test_task_real_sbrk);
