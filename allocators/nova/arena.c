@@ -46,7 +46,7 @@ void nv_heap_destroy(nova_heap *h)
 /* Granules of the free run that ends the arena, 0 if the last is in use. */
 static uint32_t top_run(const nova_heap *h)
 {
-    return h->n && !nv_bit(h->used, h->n - 1) ? (uint32_t)nv_at(h, h->n - 1)->len : 0;
+    return h->n && !hb_bit(h->used, h->n - 1) ? (uint32_t)nv_at(h, h->n - 1)->len : 0;
 }
 
 /* Moves both bitmaps to sit right above n granules with room for cap. */

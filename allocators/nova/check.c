@@ -34,8 +34,8 @@ static int check_layout(const nova_heap *h, char *msg, size_t msglen)
         return fail(msg, msglen, "%u granules but room for %u", h->n, h->cap);
     if (h->src.grow(h->src.ctx, 0) != (char *)h->start + h->cap / 8)
         return fail(msg, msglen, "the break is not at the end of the bitmaps");
-    if (nv_scan(h->used, h->n, h->cap, true) != h->cap ||
-        nv_scan(h->start, h->n, h->cap, true) != h->cap)
+    if (hb_bits_scan(h->used, h->n, h->cap, true) != h->cap ||
+        hb_bits_scan(h->start, h->n, h->cap, true) != h->cap)
         return fail(msg, msglen, "bits set beyond the arena");
     return 0;
 }
@@ -45,9 +45,9 @@ static int check_runs(const nova_heap *h, size_t *runs, char *msg, size_t msglen
 {
     size_t count = 0;
     for (uint32_t g = 0; g < h->n;) {
-        bool in_use = nv_bit(h->used, g);
-        uint32_t end = (uint32_t)nv_scan(h->used, g, h->n, !in_use);
-        if (in_use && !nv_bit(h->start, g))
+        bool in_use = hb_bit(h->used, g);
+        uint32_t end = (uint32_t)hb_bits_scan(h->used, g, h->n, !in_use);
+        if (in_use && !hb_bit(h->start, g))
             return fail(msg, msglen, "used granule %u begins no block", g);
         if (!in_use) {
             if (nv_at(h, g)->len != end - g || nv_at(h, end - 1)->len != end - g)
@@ -70,7 +70,7 @@ static int check_lists(const nova_heap *h, size_t runs, char *msg, size_t msglen
             uint32_t prev = NV_NONE;
             for (uint32_t g = h->heads[fl][sl]; g != NV_NONE; prev = g, g = nv_at(h, g)->next) {
                 unsigned f, s;
-                if (g >= h->n || nv_bit(h->used, g) || (g && !nv_bit(h->used, g - 1)))
+                if (g >= h->n || hb_bit(h->used, g) || (g && !hb_bit(h->used, g - 1)))
                     return fail(msg, msglen, "list %u/%u: %u starts no free run", fl, sl, g);
                 nv_class_of((uint32_t)nv_at(h, g)->len, &f, &s);
                 if (f != fl || s != sl || nv_at(h, g)->prev != prev)

@@ -44,9 +44,9 @@ static int status_of(const nova_heap *h, const void *p, uint32_t *g)
     if (a < lo || a - lo >= (size_t)h->n * NV_GRAN || (a - lo) % NV_GRAN)
         return HB_FREE_INVALID;
     *g = (uint32_t)((a - lo) / NV_GRAN);
-    if (!nv_bit(h->start, *g))
+    if (!hb_bit(h->start, *g))
         return HB_FREE_INVALID;
-    return nv_bit(h->used, *g) ? HB_FREE_OK : HB_FREE_DOUBLE;
+    return hb_bit(h->used, *g) ? HB_FREE_OK : HB_FREE_DOUBLE;
 }
 
 /* Returns [lo, hi) of an allocated block to the free runs. */
@@ -54,7 +54,7 @@ static void release(nova_heap *h, uint32_t lo, uint32_t hi)
 {
     nv_range(h->used, lo, hi, false);
     nv_free_range(h, lo, hi);
-    if (!nv_bit(h->used, h->n - 1))
+    if (!hb_bit(h->used, h->n - 1))
         nv_trim(h);
 }
 
@@ -94,7 +94,7 @@ static int nv_free(void *heap, void *p)
  */
 static bool extend(nova_heap *h, uint32_t end, uint32_t more, uint32_t total)
 {
-    bool next_free = end < h->n && !nv_bit(h->used, end);
+    bool next_free = end < h->n && !hb_bit(h->used, end);
     uint32_t have = next_free ? (uint32_t)nv_at(h, end)->len : 0;
     if (have < more) {
         if (end + have != h->n || nv_run_find(h, total) != NV_NONE || !nv_grow(h, more))

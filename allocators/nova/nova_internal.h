@@ -65,23 +65,6 @@ typedef struct nova_heap {
 
 /* ---- bitmaps ------------------------------------------------------------------ */
 
-static inline bool nv_bit(const uint64_t *w, size_t i) { return w[i >> 6] >> (i & 63) & 1; }
-
-/* First index in [i, n) whose bit equals want, or n. */
-static inline size_t nv_scan(const uint64_t *w, size_t i, size_t n, bool want)
-{
-    if (i >= n)
-        return n;
-    size_t k = i >> 6;
-    uint64_t x = (want ? w[k] : ~w[k]) & (~(uint64_t)0 << (i & 63));
-    while (!x) {
-        if (++k << 6 >= n)
-            return n;
-        x = want ? w[k] : ~w[k];
-    }
-    size_t r = (k << 6) + hb_ctz64(x);
-    return r < n ? r : n;
-}
 
 /* Sets (on) or clears bits [lo, hi). */
 static inline void nv_range(uint64_t *w, size_t lo, size_t hi, bool on)

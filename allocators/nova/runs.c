@@ -81,12 +81,12 @@ uint32_t nv_run_find(const nova_heap *h, uint32_t len)
  */
 uint32_t nv_free_range(nova_heap *h, uint32_t lo, uint32_t hi)
 {
-    if (lo > 0 && !nv_bit(h->used, lo - 1)) {
+    if (lo > 0 && !hb_bit(h->used, lo - 1)) {
         uint32_t before = (uint32_t)nv_at(h, lo - 1)->len;
         lo -= before;
         nv_run_remove(h, lo);
     }
-    if (hi < h->n && !nv_bit(h->used, hi)) {
+    if (hi < h->n && !hb_bit(h->used, hi)) {
         uint32_t after = (uint32_t)nv_at(h, hi)->len;
         nv_run_remove(h, hi);
         hi += after;

@@ -32,12 +32,12 @@ static int check_small(const pm_heap *h, pm_page *d, char *msg, size_t msglen)
         return fail(msg, msglen, "page %p: longest run %zu above its bound %u", (void *)d->addr,
                     pm_longest_run(h, d), d->largest);
     const uint64_t *used = pm_used(d), *start = pm_start(h, d);
-    for (size_t g = pm_scan(used, 0, h->granules, true); g < h->granules;) {
-        if (!pm_bit(start, g))
+    for (size_t g = hb_bits_scan(used, 0, h->granules, true); g < h->granules;) {
+        if (!hb_bit(start, g))
             return fail(msg, msglen, "page %p: used run at granule %zu has no start bit",
                         (void *)d->addr, g);
-        size_t end = pm_scan(used, g, h->granules, false);
-        g = pm_scan(used, end, h->granules, true);
+        size_t end = hb_bits_scan(used, g, h->granules, false);
+        g = hb_bits_scan(used, end, h->granules, true);
     }
     return 0;
 }
@@ -81,7 +81,7 @@ static int check_buckets(const pm_heap *h, size_t filed, char *msg, size_t msgle
             if (++seen > filed)
                 return fail(msg, msglen, "buckets hold more pages than have room");
         }
-        if (pm_bit(h->bucket_bits, b) != (h->bucket_head[b] != PM_NONE) ||
+        if (hb_bit(h->bucket_bits, b) != (h->bucket_head[b] != PM_NONE) ||
             (b == 0 && h->bucket_head[0] != PM_NONE))
             return fail(msg, msglen, "bucket %zu: bitmap bit is wrong", b);
     }

@@ -51,7 +51,7 @@ void pm_bucket_move(pm_heap *h, uint32_t i, pm_page *d, uint32_t largest)
 /* The page (descriptor index) whose longest run is the smallest >= need. */
 static uint32_t bucket_find(const pm_heap *h, size_t need)
 {
-    size_t b = pm_scan(h->bucket_bits, need, h->granules + 1, true);
+    size_t b = hb_bits_scan(h->bucket_bits, need, h->granules + 1, true);
     return b <= h->granules ? h->bucket_head[b] : PM_NONE;
 }
 
@@ -61,11 +61,11 @@ size_t pm_longest_run(const pm_heap *h, pm_page *d)
 {
     const uint64_t *used = pm_used(d);
     size_t best = 0;
-    for (size_t a = pm_scan(used, 0, h->granules, false); a < h->granules;) {
-        size_t b = pm_scan(used, a, h->granules, true);
+    for (size_t a = hb_bits_scan(used, 0, h->granules, false); a < h->granules;) {
+        size_t b = hb_bits_scan(used, a, h->granules, true);
         if (b - a > best)
             best = b - a;
-        a = pm_scan(used, b, h->granules, false);
+        a = hb_bits_scan(used, b, h->granules, false);
     }
     return best;
 }
@@ -76,8 +76,8 @@ static size_t best_fit(const pm_heap *h, pm_page *d, size_t n, size_t align)
 {
     const uint64_t *used = pm_used(d);
     size_t best = SIZE_MAX, best_len = SIZE_MAX;
-    for (size_t a = pm_scan(used, 0, h->granules, false); a < h->granules;) {
-        size_t b = pm_scan(used, a, h->granules, true);
+    for (size_t a = hb_bits_scan(used, 0, h->granules, false); a < h->granules;) {
+        size_t b = hb_bits_scan(used, a, h->granules, true);
         size_t s = (a + align - 1) & ~(align - 1);
         if (s + n <= b && b - a < best_len) {
             best = s;
@@ -85,7 +85,7 @@ static size_t best_fit(const pm_heap *h, pm_page *d, size_t n, size_t align)
             if (best_len == n)
                 break;
         }
-        a = pm_scan(used, b, h->granules, false);
+        a = hb_bits_scan(used, b, h->granules, false);
     }
     return best;
 }
@@ -198,8 +198,8 @@ void *pm_small_alloc(pm_heap *h, size_t n, size_t align)
 /* End (exclusive, in granules) of the allocated block starting at g. */
 size_t pm_block_end(const pm_heap *h, pm_page *d, size_t g)
 {
-    size_t next_start = pm_scan(pm_start(h, d), g + 1, h->granules, true);
-    size_t next_free = pm_scan(pm_used(d), g + 1, next_start, false);
+    size_t next_start = hb_bits_scan(pm_start(h, d), g + 1, h->granules, true);
+    size_t next_free = hb_bits_scan(pm_used(d), g + 1, next_start, false);
     return next_free;
 }
 
@@ -211,9 +211,9 @@ int pm_small_status(const pm_heap *h, pm_page *d, const void *p, size_t *g)
     if (off >= h->page_bytes || off & (((size_t)1 << h->gran_shift) - 1))
         return HB_FREE_INVALID;
     *g = off >> h->gran_shift;
-    if (!pm_bit(pm_start(h, (pm_page *)d), *g))
+    if (!hb_bit(pm_start(h, (pm_page *)d), *g))
         return HB_FREE_INVALID;
-    return pm_bit(pm_used(d), *g) ? HB_FREE_OK : HB_FREE_DOUBLE;
+    return hb_bit(pm_used(d), *g) ? HB_FREE_OK : HB_FREE_DOUBLE;
 }
 
 /* Raises the page's bound to the run now holding granule g, if longer: a
@@ -221,7 +221,7 @@ int pm_small_status(const pm_heap *h, pm_page *d, const void *p, size_t *g)
 static void note_free_run(pm_heap *h, uint32_t i, pm_page *d, size_t g)
 {
     size_t lo = pm_scan_back(pm_used(d), g) + 1; /* SIZE_MAX + 1 == 0 */
-    size_t hi = pm_scan(pm_used(d), g, h->granules, true);
+    size_t hi = hb_bits_scan(pm_used(d), g, h->granules, true);
     if (hi - lo > d->largest)
         pm_bucket_move(h, i, d, (uint32_t)(hi - lo));
 }
@@ -248,7 +248,7 @@ bool pm_small_resize(pm_heap *h, uint32_t i, pm_page *d, size_t g, size_t n)
     }
     if (g + n > h->granules)
         return false;
-    size_t hi = pm_scan(pm_used(d), end, h->granules, true);
+    size_t hi = hb_bits_scan(pm_used(d), end, h->granules, true);
     if (hi < g + n)
         return false;
     pm_range(pm_used(d), end, g + n, true);

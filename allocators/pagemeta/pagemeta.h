@@ -71,26 +71,10 @@ typedef struct pm_heap {
 
 /* ---- bitmaps --------------------------------------------------------------- */
 
-static inline bool pm_bit(const uint64_t *w, size_t i) { return w[i >> 6] >> (i & 63) & 1; }
 static inline void pm_set(uint64_t *w, size_t i) { w[i >> 6] |= (uint64_t)1 << (i & 63); }
 static inline uint64_t *pm_used(pm_page *d) { return d->bits; }
 static inline uint64_t *pm_start(const pm_heap *h, pm_page *d) { return d->bits + h->words; }
 
-/* First index >= i (and < n) whose bit equals want, or n. */
-static inline size_t pm_scan(const uint64_t *w, size_t i, size_t n, bool want)
-{
-    if (i >= n)
-        return n;
-    size_t k = i >> 6;
-    uint64_t x = (want ? w[k] : ~w[k]) & (~(uint64_t)0 << (i & 63));
-    while (!x) {
-        if (++k << 6 >= n)
-            return n;
-        x = want ? w[k] : ~w[k];
-    }
-    size_t r = (k << 6) + hb_ctz64(x);
-    return r < n ? r : n;
-}
 
 /* Last index < i whose bit is set, or SIZE_MAX. */
 static inline size_t pm_scan_back(const uint64_t *w, size_t i)

@@ -40,6 +40,26 @@ static inline unsigned hb_log2_ceil(size_t n)
 /* Index of the lowest set bit of a non-zero word. */
 static inline unsigned hb_ctz64(uint64_t w) { return (unsigned)__builtin_ctzll(w); }
 
+/* Bit i of a bitmap of 64-bit words. */
+static inline bool hb_bit(const uint64_t *w, size_t i) { return w[i >> 6] >> (i & 63) & 1; }
+
+/* First index in [i, n) whose bit equals want, or n: a word at a time, so
+ * the cost is the distance scanned / 64. */
+static inline size_t hb_bits_scan(const uint64_t *w, size_t i, size_t n, bool want)
+{
+    if (i >= n)
+        return n;
+    size_t k = i >> 6;
+    uint64_t x = (want ? w[k] : ~w[k]) & (~(uint64_t)0 << (i & 63));
+    while (!x) {
+        if (++k << 6 >= n)
+            return n;
+        x = want ? w[k] : ~w[k];
+    }
+    size_t r = (k << 6) + hb_ctz64(x);
+    return r < n ? r : n;
+}
+
 /*
  * Options are "key=value,key=value".  hb_opt_next walks them: it copies the
  * next key and value into the caller's buffers and returns the position after
