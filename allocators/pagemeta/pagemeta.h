@@ -75,7 +75,6 @@ static inline void pm_set(uint64_t *w, size_t i) { w[i >> 6] |= (uint64_t)1 << (
 static inline uint64_t *pm_used(pm_page *d) { return d->bits; }
 static inline uint64_t *pm_start(const pm_heap *h, pm_page *d) { return d->bits + h->words; }
 
-
 /* Last index < i whose bit is set, or SIZE_MAX. */
 static inline size_t pm_scan_back(const uint64_t *w, size_t i)
 {
