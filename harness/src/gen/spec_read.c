@@ -3,29 +3,34 @@
 #include <stdio.h>
 #include <string.h>
 
+#define HB_KEYPATH_LEN 192 /* "phases[3].size.sigma" and the like */
+
 const char *hb_spec_keypath(char *buf, size_t len, const char *where, const char *key)
 {
     snprintf(buf, len, "%s%s%s", where, where[0] ? "." : "", key);
     return buf;
 }
 
+/* The value of key in map, with its key path written to kp for messages;
+ * NULL when absent, which is an error only when the key is required. */
 static yaml_node_t *lookup(hb_spec_reader *r, yaml_node_t *map, const char *where,
-                           const char *key, bool required)
+                           const char *key, bool required, char kp[HB_KEYPATH_LEN])
 {
     yaml_node_t *n = hb_yaml_get(r->y, map, key);
     if (!n && required)
         hb_yaml_fail(r->y, map, "%s: expected a key '%s'", where[0] ? where : "spec", key);
+    if (n)
+        hb_spec_keypath(kp, HB_KEYPATH_LEN, where, key);
     return n;
 }
 
 int hb_spec_size(hb_spec_reader *r, yaml_node_t *map, const char *where, const char *key,
                  bool required, uint64_t *out)
 {
-    char kp[192];
-    yaml_node_t *n = lookup(r, map, where, key, required);
+    char kp[HB_KEYPATH_LEN];
+    yaml_node_t *n = lookup(r, map, where, key, required, kp);
     if (!n)
         return required ? -1 : 0;
-    hb_spec_keypath(kp, sizeof kp, where, key);
     if (hb_yaml_size(r->y, n, kp, out))
         return -1;
     if (*out > r->max_size)
@@ -37,11 +42,10 @@ int hb_spec_size(hb_spec_reader *r, yaml_node_t *map, const char *where, const c
 int hb_spec_amount(hb_spec_reader *r, yaml_node_t *map, const char *where, const char *key,
                    bool required, uint64_t *out)
 {
-    char kp[192];
-    yaml_node_t *n = lookup(r, map, where, key, required);
+    char kp[HB_KEYPATH_LEN];
+    yaml_node_t *n = lookup(r, map, where, key, required, kp);
     if (!n)
         return required ? -1 : 0;
-    hb_spec_keypath(kp, sizeof kp, where, key);
     if (hb_yaml_size(r->y, n, kp, out))
         return -1;
     if (*out > (1ULL << 50))
@@ -53,11 +57,10 @@ int hb_spec_amount(hb_spec_reader *r, yaml_node_t *map, const char *where, const
 int hb_spec_u64(hb_spec_reader *r, yaml_node_t *map, const char *where, const char *key,
                 bool required, uint64_t lo, uint64_t *out)
 {
-    char kp[192];
-    yaml_node_t *n = lookup(r, map, where, key, required);
+    char kp[HB_KEYPATH_LEN];
+    yaml_node_t *n = lookup(r, map, where, key, required, kp);
     if (!n)
         return required ? -1 : 0;
-    hb_spec_keypath(kp, sizeof kp, where, key);
     if (hb_yaml_u64(r->y, n, kp, out))
         return -1;
     if (*out < lo)
@@ -69,11 +72,10 @@ int hb_spec_u64(hb_spec_reader *r, yaml_node_t *map, const char *where, const ch
 int hb_spec_double(hb_spec_reader *r, yaml_node_t *map, const char *where, const char *key,
                    bool required, double lo, double hi, bool open_lo, bool open_hi, double *out)
 {
-    char kp[192];
-    yaml_node_t *n = lookup(r, map, where, key, required);
+    char kp[HB_KEYPATH_LEN];
+    yaml_node_t *n = lookup(r, map, where, key, required, kp);
     if (!n)
         return required ? -1 : 0;
-    hb_spec_keypath(kp, sizeof kp, where, key);
     if (hb_yaml_double(r->y, n, kp, out))
         return -1;
     bool ok = (open_lo ? *out > lo : *out >= lo) && (open_hi ? *out < hi : *out <= hi);
@@ -86,11 +88,10 @@ int hb_spec_double(hb_spec_reader *r, yaml_node_t *map, const char *where, const
 int hb_spec_word(hb_spec_reader *r, yaml_node_t *map, const char *where, const char *key,
                  const char *const *words, int *out)
 {
-    char kp[192], list[256] = "";
-    yaml_node_t *n = lookup(r, map, where, key, false);
+    char kp[HB_KEYPATH_LEN], list[256] = "";
+    yaml_node_t *n = lookup(r, map, where, key, false, kp);
     if (!n)
         return 0;
-    hb_spec_keypath(kp, sizeof kp, where, key);
     const char *s;
     if (hb_yaml_string(r->y, n, kp, &s))
         return -1;
@@ -152,7 +153,7 @@ static int read_lognormal(hb_spec_reader *r, yaml_node_t *n, const char *w, hb_s
 
 static int read_fixed(hb_spec_reader *r, yaml_node_t *n, const char *w, hb_size_dist *d)
 {
-    char kp[192];
+    char kp[HB_KEYPATH_LEN];
     yaml_node_t *sizes = hb_yaml_get(r->y, n, "sizes"), *weights = hb_yaml_get(r->y, n, "weights");
     d->n = hb_yaml_seq_len(sizes);
     if (d->n == 0 || d->n > HB_SIZE_FIXED_MAX)
@@ -300,7 +301,7 @@ void hb_spec_default_mix(hb_op_mix *m)
 
 static int read_alignments(hb_spec_reader *r, yaml_node_t *list, const char *w, hb_op_mix *m)
 {
-    char kp[192];
+    char kp[HB_KEYPATH_LEN];
     m->naligns = hb_yaml_seq_len(list);
     if (m->naligns == 0 || m->naligns > HB_MIX_ALIGN_MAX)
         return hb_yaml_fail(r->y, list, "%s.alignments: expected a list of 1 to %d powers of two",
