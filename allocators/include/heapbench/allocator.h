@@ -85,7 +85,8 @@ typedef struct hb_allocator {
 
     /* Creates a heap.  options is NULL or a comma separated list of
      * key=value pairs documented in the allocator's README (unknown keys
-     * make create fail).  Returns NULL if the heap cannot be set up. */
+     * make create fail).  Returns NULL if the heap cannot be set up.
+     * src need not outlive the call: a heap keeps a copy of the struct. */
     void *(*create)(const hb_memsrc *src, const char *options);
 
     /* Gives every byte the heap obtained back to the memory source. */

@@ -141,9 +141,13 @@ static char *own_row(const hb_job *j, char *status, size_t len)
         return NULL;
     }
     size_t n = strlen(line);
-    line = realloc(line, n + 2);
-    memcpy(line + n, "\n", 2);
-    return line;
+    char *row = realloc(line, n + 2);
+    if (!row) {
+        free(line);
+        return NULL;
+    }
+    memcpy(row + n, "\n", 2);
+    return row;
 }
 
 static char *load_error_row(const hb_job *j, const hb_cell_id *id)
