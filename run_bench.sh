@@ -136,20 +136,22 @@ cmd_test() {
 
 cmd_selfbench() {
     need_build
-    local out traces trace
-    traces=("$BUILD"/traces/synthetic/*.trace)
-    trace=${traces[0]}
-    [ -f "$trace" ] || die "no synthetic trace in $BUILD/traces/synthetic; run ./run_bench.sh gen"
+    # Whole runs of the two largest recorded traces: long enough (about
+    # 0.15 s each) that the replay, not process start, is what is timed.
+    local out traces=(traces/recorded/python-textproc.trace.xz traces/recorded/lua-inventory.trace.xz)
     out="results/selfbench-$(date -u +%Y%m%d-%H%M%S)"
     mkdir -p "$out"
     # scaling exits 1 when an allocator leaves its complexity class: a
     # finding to report after the timings, not a reason to skip them.
     local scaling=0
     "$HB" scaling | tee "$out/scaling.txt" || scaling=$?
-    hyperfine --warmup 1 --runs 5 --export-csv "$out/hyperfine.csv" \
-        --export-markdown "$out/hyperfine.md" \
-        "$HB run --timing throughput glibc $trace" \
-        "$HB run --timing throughput segfit $trace"
+    local cmds=() a t
+    for t in "${traces[@]}"; do
+        "$HB" trace check "$t" >/dev/null || die "$t does not load"
+        for a in glibc segfit; do cmds+=("$HB run --timing throughput $a $t"); done
+    done
+    hyperfine --warmup 1 --runs 10 --export-csv "$out/hyperfine.csv" \
+        --export-markdown "$out/hyperfine.md" "${cmds[@]}"
     say "selfbench: $out/scaling.txt, $out/hyperfine.csv"
     [ "$scaling" -eq 0 ] || say "selfbench: heapbench scaling exited $scaling (see its verdicts)"
     return "$scaling"

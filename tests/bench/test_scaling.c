@@ -256,6 +256,51 @@ static void test_open_missing_library_fails(void)
     CHECK(err[0] != '\0');
 }
 
+/* ---- trials ------------------------------------------------------------------ */
+
+static hb_sweep_row row_of(double a, double b, size_t done)
+{
+    hb_sweep_row r = { .done = done };
+    two_cells(r.cells, a, b);
+    return r;
+}
+
+static void test_trials_keep_each_cells_fastest(void)
+{
+    hb_sweep_row best, t1 = row_of(30.0, 90.0, 2), t2 = row_of(50.0, 25.0, 2);
+    hb_sweep_keep_best(&best, &t1, true);
+    hb_sweep_keep_best(&best, &t2, false);
+    CHECK_EQ_U(best.done, 2);
+    CHECK(best.cells[0].ns_per_op == 30.0);
+    CHECK(best.cells[1].ns_per_op == 25.0);
+    /* A slow second cell in one trial no longer decides the verdict. */
+    hb_scaling_verdict v = hb_scaling_judge_ratio(claim("segfit"), best.cells, best.done);
+    CHECK(!v.out_of_class);
+}
+
+static void test_trials_keep_only_cells_every_trial_measured(void)
+{
+    hb_sweep_row best, t1 = row_of(30.0, 90.0, 2), t2 = row_of(20.0, 0.0, 1);
+    t2.capped_at = 1000000;
+    hb_sweep_keep_best(&best, &t1, true);
+    hb_sweep_keep_best(&best, &t2, false);
+    CHECK_EQ_U(best.done, 1);
+    CHECK_EQ_U(best.capped_at, 1000000);
+    CHECK(best.cells[0].ns_per_op == 20.0);
+}
+
+static void test_a_failed_trial_fails_the_row(void)
+{
+    hb_sweep_row best, t1 = row_of(30.0, 90.0, 2), t2 = row_of(20.0, 20.0, 0), t3;
+    snprintf(t2.err, sizeof t2.err, "crashed: signal 11");
+    t3 = row_of(10.0, 10.0, 2);
+    hb_sweep_keep_best(&best, &t1, true);
+    hb_sweep_keep_best(&best, &t2, false);
+    hb_sweep_keep_best(&best, &t3, false);
+    CHECK_STR_CONTAINS(best.err, "signal 11");
+    CHECK_EQ_U(best.done, 0);
+}
+
 int main(void)
 {
     RUN(test_ratio_at_limit_is_in_class);
@@ -276,5 +321,8 @@ int main(void)
     RUN(test_isolated_row_survives_a_crash);
     RUN(test_bad_free_status_fails_the_cell);
     RUN(test_open_missing_library_fails);
+    RUN(test_trials_keep_each_cells_fastest);
+    RUN(test_trials_keep_only_cells_every_trial_measured);
+    RUN(test_a_failed_trial_fails_the_row);
     return check_summary();
 }

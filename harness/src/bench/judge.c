@@ -91,5 +91,5 @@ const char *hb_scaling_verdict_text(const hb_scaling_claim *claim, const hb_scal
         return "OUT OF CLASS";
     /* Under the ratio rule a bounded promise over the limit is out of
      * class, so this text appears only under the misses rule. */
-    return v->ratio > HB_SCALING_RATIO_LIMIT ? "in class (growth within cache misses)" : "in class";
+    return v->ratio > HB_SCALING_RATIO_LIMIT ? "ratio over 2, within cache misses: in class" : "in class";
 }

@@ -64,6 +64,27 @@ void hb_sweep_run(hb_sweep_row *r, const hb_allocator *a, hb_scaling_pattern pat
     }
 }
 
+void hb_sweep_keep_best(hb_sweep_row *best, const hb_sweep_row *t, bool first)
+{
+    if (first) {
+        *best = *t;
+        return;
+    }
+    if (best->err[0])
+        return;
+    if (t->err[0]) {
+        *best = *t;
+        return;
+    }
+    if (t->done < best->done) {
+        best->done = t->done;
+        best->capped_at = t->capped_at;
+    }
+    for (size_t i = 0; i < best->done; i++)
+        if (t->cells[i].ns_per_op < best->cells[i].ns_per_op)
+            best->cells[i] = t->cells[i];
+}
+
 /* ---- isolation ------------------------------------------------------------ */
 
 /* Writes or reads all len bytes of buf, retrying short transfers. */

@@ -41,6 +41,12 @@ void hb_sweep_run(hb_sweep_row *r, const hb_allocator *a, hb_scaling_pattern pat
 void hb_sweep_run_isolated(hb_sweep_row *r, const hb_allocator *a, hb_scaling_pattern pat,
                            const size_t *sizes, size_t nsizes, uint64_t ops);
 
+/* Folds trial t into best, the row kept across trials: each cell keeps
+ * its fastest trial (the one least disturbed by the rest of the machine:
+ * interference only ever adds time), the row keeps the cells every trial
+ * measured, and a failure in any trial fails the row. */
+void hb_sweep_keep_best(hb_sweep_row *best, const hb_sweep_row *t, bool first);
+
 /* Timed replacements for a cell at next_n after the row's cells so far
  * (exposed for the tests). */
 uint64_t hb_sweep_ops_for(const hb_sweep_row *r, size_t next_n, uint64_t ops);

@@ -1,6 +1,6 @@
 /*
  * heapbench scaling [--libs a,b,...] [--sizes 1000,1000000] [--ops N]
- *                   [--pattern fifo|random|both]
+ *                   [--pattern fifo|random|both] [--trials T]
  *
  * Per-operation cost of each allocator against the number of live blocks
  * (bench/scaling.h), under two access patterns, one table each:
@@ -9,6 +9,10 @@
  *           at most 2.0 for O(1) and O(log n) promises);
  *   random  a random live block is replaced; the verdict counts growth in
  *           cache-miss equivalents (bench/judge.h says why).
+ * Every row is measured in T trials (default 3), the trials interleaved
+ * across the allocators, and each cell reports its fastest trial: a burst
+ * of load from elsewhere on the machine then has to hit the same cell in
+ * every trial to move a verdict.
  * Exit status 1 when an allocator promising O(1) or O(log n) is out of
  * class in either table, or a cell fails; 2 on bad arguments.
  */
@@ -29,6 +33,7 @@
 #define HB_STR(x) HB_STR_(x)
 #define MAX_SIZES HB_SWEEP_MAX_SIZES
 #define MAX_LIBS 32
+#define MAX_TRIALS 20
 
 static const char *const default_libs[] = { "buddy", "pow2",     "firstfit", "bestfit",
                                             "segfit", "pagemeta", "nova" };
@@ -38,6 +43,7 @@ typedef struct opts {
     size_t sizes[MAX_SIZES];
     size_t nsizes;
     uint64_t ops;
+    uint64_t trials;
     bool fifo, random; /* the tables to print */
 } opts;
 
@@ -45,13 +51,15 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: heapbench scaling [--libs a,b,...] [--sizes N,N,...] [--ops K]\n"
-            "                         [--pattern fifo|random|both]\n"
+            "                         [--pattern fifo|random|both] [--trials T]\n"
             "  --libs     allocator names (looked up in <dir of heapbench>/allocators/) or\n"
             "             paths to .so files; default: every suite allocator that is built\n"
             "  --sizes    live-block counts, ascending (default 1000,10000,100000,1000000)\n"
             "  --ops      timed replacements per cell (default 200000)\n"
             "  --pattern  which live block each replacement frees: the oldest (fifo),\n"
-            "             a random one (random), or one table of each (both, default)\n");
+            "             a random one (random), or one table of each (both, default)\n"
+            "  --trials   measure every row T times, interleaved, and keep each cell's\n"
+            "             fastest trial (default 3, at most " HB_STR(MAX_TRIALS) ")\n");
 }
 
 /* ---- arguments ------------------------------------------------------------- */
@@ -112,6 +120,10 @@ static bool apply(opts *o, const char *arg, size_t klen, const char *val, const 
         *want = "fifo, random or both";
         return parse_pattern(val, o);
     }
+    if (is_key(arg, klen, "--trials")) {
+        *want = "a count from 1 to " HB_STR(MAX_TRIALS);
+        return parse_count(val, &o->trials) && o->trials <= MAX_TRIALS;
+    }
     *want = "a count of at least " HB_STR(HB_SCALING_SEGMENTS);
     return parse_count(val, &o->ops) && o->ops >= HB_SCALING_SEGMENTS;
 }
@@ -120,13 +132,14 @@ static bool apply(opts *o, const char *arg, size_t klen, const char *val, const 
 static int parse_args(int argc, char **argv, opts *o)
 {
     *o = (opts){ .sizes = { 1000, 10000, 100000, 1000000 }, .nsizes = 4, .ops = 200000,
-                 .fifo = true, .random = true };
+                 .trials = 3, .fifo = true, .random = true };
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *eq = strchr(arg, '='), *want = "";
         size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
         const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
         bool known = is_key(arg, klen, "--libs") || is_key(arg, klen, "--sizes") ||
-                     is_key(arg, klen, "--ops") || is_key(arg, klen, "--pattern");
+                     is_key(arg, klen, "--ops") || is_key(arg, klen, "--pattern") ||
+                     is_key(arg, klen, "--trials");
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             usage(stdout);
             return -1;
@@ -227,8 +240,9 @@ static void print_header(const opts *o, hb_scaling_pattern pat)
 {
     bool fifo = pat == HB_PATTERN_FIFO;
     printf("== %s pattern: mean ns per replacement (one free + one malloc), %llu timed\n"
-           "   per cell, median of %d segments ==\n",
-           hb_scaling_pattern_name(pat), (unsigned long long)o->ops, HB_SCALING_SEGMENTS);
+           "   per cell, median of %d segments, fastest of %llu trials ==\n",
+           hb_scaling_pattern_name(pat), (unsigned long long)o->ops, HB_SCALING_SEGMENTS,
+           (unsigned long long)o->trials);
     printf(fifo ? fifo_intro : random_intro, HB_SCALING_RATIO_LIMIT);
     printf("\n%-10s %-9s", "allocator", "promise");
     for (size_t i = 0; i < o->nsizes; i++) {
@@ -297,27 +311,50 @@ static void print_loop_row(const opts *o, hb_scaling_pattern pat, const hb_sweep
            loop->err[0] ? "FAILED: " : "wall time of the loop without allocator calls", loop->err);
 }
 
+/* The library behind each row of a table, opened once for all trials. */
+typedef struct table_lib {
+    hb_native_lib lib;
+    bool open;
+    hb_sweep_row best;
+} table_lib;
+
 /* Measures and prints one table; returns true when a row failed or an
- * allocator is out of class. */
+ * allocator is out of class.  Trials run the loop row and every library
+ * in turn, so a slow spell of the machine falls on different cells in
+ * different trials. */
 static bool run_table(const opts *o, hb_scaling_pattern pat, char paths[][PATH_MAX + 64],
                       size_t nlibs)
 {
     static hb_sweep_row loop, r;
+    static table_lib libs[MAX_LIBS];
     bool bad = false;
+    for (size_t i = 0; i < nlibs; i++)
+        libs[i].open = hb_native_open(&libs[i].lib, paths[i], libs[i].best.err,
+                                      sizeof libs[i].best.err);
+    for (uint64_t t = 0; t < o->trials; t++) {
+        fprintf(stderr, "scaling: %s pattern, trial %llu of %llu\n",
+                hb_scaling_pattern_name(pat), (unsigned long long)t + 1,
+                (unsigned long long)o->trials);
+        hb_sweep_run(&r, NULL, pat, o->sizes, o->nsizes, o->ops);
+        hb_sweep_keep_best(&loop, &r, t == 0);
+        for (size_t i = 0; i < nlibs; i++) {
+            if (!libs[i].open)
+                continue;
+            hb_sweep_run_isolated(&r, libs[i].lib.api, pat, o->sizes, o->nsizes, o->ops);
+            hb_sweep_keep_best(&libs[i].best, &r, t == 0);
+        }
+    }
     print_header(o, pat);
-    hb_sweep_run(&loop, NULL, pat, o->sizes, o->nsizes, o->ops);
     print_loop_row(o, pat, &loop);
     for (size_t i = 0; i < nlibs; i++) {
-        hb_native_lib lib;
-        if (!hb_native_open(&lib, paths[i], r.err, sizeof r.err)) {
+        if (!libs[i].open) {
             const char *base = strrchr(paths[i], '/');
-            printf("%-10s FAILED: %s\n", base ? base + 1 : paths[i], r.err);
+            printf("%-10s FAILED: %s\n", base ? base + 1 : paths[i], libs[i].best.err);
             bad = true;
             continue;
         }
-        hb_sweep_run_isolated(&r, lib.api, pat, o->sizes, o->nsizes, o->ops);
-        bad |= print_row(o, pat, lib.name, &r, &loop);
-        hb_native_close(&lib);
+        bad |= print_row(o, pat, libs[i].lib.name, &libs[i].best, &loop);
+        hb_native_close(&libs[i].lib);
     }
     printf("\nratio: ns at the largest N / ns at the smallest.  N^k: the exponent k of\n"
            "ns ~ N^k through those two points (0 flat, 1 linear in N).  *: fewer\n"
