@@ -12,8 +12,8 @@
 
 /* What the charts of plots/ draw. */
 static const char default_metrics[] =
-    "utilization,throughput_ops_s,peak_footprint_bytes,malloc_p50_ns,malloc_p99_ns,"
-    "free_p50_ns,free_p99_ns";
+    "utilization,throughput_ops_s,peak_footprint_bytes,malloc_mean_ns,malloc_p99_ns,"
+    "free_mean_ns,free_p99_ns";
 
 static void usage(FILE *f)
 {
