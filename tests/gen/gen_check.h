@@ -126,6 +126,29 @@ static inline bool gc_read(const char *text, size_t len, gc_trace *t)
 
 static inline void gc_free(gc_trace *t) { free(t->ops); }
 
+/* FNV-1a 64, as the spec-hash uses it: one byte at a time, so a pinned value
+ * does not depend on the machine's byte order or word size. */
+#define GC_FNV_BASIS 0xcbf29ce484222325ULL
+
+static inline uint64_t gc_fnv1a(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* What to do when pinned generator output no longer matches. */
+static inline void gc_output_changed(const char *what, uint64_t got, uint64_t pinned)
+{
+    fprintf(stderr,
+            "%s: the generator's output changed (hash %016" PRIx64 ", pinned %016" PRIx64 ").\n"
+            "  If the change is intended, bump HB_GEN_VERSION in harness/src/gen/spec.h, so that\n"
+            "  traces generated before it count as stale and are regenerated, and update the\n"
+            "  pinned hashes in tests/gen/.\n",
+            what, got, pinned);
+}
+
 /* Loads a spec from text and generates it; the text of the trace in *out. */
 static inline int gc_generate(const char *yaml, uint64_t seed_override, hb_gen_text *out)
 {

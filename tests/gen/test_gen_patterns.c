@@ -321,10 +321,10 @@ static void test_output_is_pinned(void)
                     "24], weights: [1, 3]}}\n";
     hb_gen_text a;
     REQUIRE(gc_generate(y, 0, &a) == 0);
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < a.len; i++)
-        h = (h ^ (unsigned char)a.text[i]) * 0x100000001b3ULL;
+    uint64_t h = gc_fnv1a(GC_FNV_BASIS, a.text, a.len);
     printf("pinned trace hash %016" PRIx64 "\n", h);
+    if (h != PINNED_TRACE)
+        gc_output_changed("test_output_is_pinned", h, PINNED_TRACE);
     CHECK_EQ_U(h, PINNED_TRACE);
     CHECK_STR_CONTAINS(a.text, "#! name: pin\n#! description: every distribution\n");
     CHECK_STR_CONTAINS(a.text, "#! spec-hash: ");

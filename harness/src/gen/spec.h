@@ -99,6 +99,13 @@ uint64_t hb_spec_hash_bytes(const char *text, size_t len, uint64_t seed);
 /* Replaces the spec's seed (and so its hash). */
 void hb_spec_set_seed(hb_spec *s, uint64_t seed);
 
+/* Part of every spec-hash, and so of whether a generated trace is stale.
+ * Bump it whenever the generator's output for the same spec and seed may
+ * change (a pattern, a distribution, the random numbers, the text written):
+ * otherwise traces generated before the change count as up to date and are
+ * kept.  tests/gen/test_gen_shipped.c pins a hash of the output of every
+ * shipped spec and fails when one changes; after bumping, update its pinned
+ * hashes and PINNED_AT_GEN_VERSION, and PINNED_TRACE in test_gen_patterns.c. */
 #define HB_GEN_VERSION "1"
 #define HB_GEN_MAX_OPS 100000000ULL
 #define HB_GEN_DEFAULT_MAX_SIZE (16ULL << 20)
