@@ -221,6 +221,82 @@ static void test_xz_output(void)
     free(t);
 }
 
+/* Lines in a file; 0 if it does not exist. */
+static unsigned lines_in(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    unsigned n = 0;
+    for (int c; f && (c = fgetc(f)) != EOF;)
+        n += c == '\n';
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* The recorded program may have side effects, so by default it runs once:
+ * its version comes from dpkg, which knows nothing of a program built here. */
+static void test_program_runs_once(void)
+{
+    char marker[600], v[1024];
+    snprintf(marker, sizeof marker, "%s/runs.txt", dir);
+    setenv("REC_PROG_MARKER", marker, 1);
+    REQUIRE(record("-o once.trace -- %s mark", prog) == 0);
+    CHECK_EQ_U(lines_in(marker), 1);
+    tc_result r;
+    char *t = load("once.trace", &r);
+    REQUIRE(t);
+    CHECK(tc_meta(t, "source", v, sizeof v));
+    CHECK_STR_CONTAINS(v, "recorded: rec_prog unknown, command \"");
+    free(t);
+
+    /* asked for, `PROGRAM --version` is a second run */
+    remove(marker);
+    REQUIRE(record("-o probed.trace --probe-version -- %s mark", prog) == 0);
+    CHECK_EQ_U(lines_in(marker), 2);
+    t = load("probed.trace", &r);
+    REQUIRE(t);
+    CHECK(tc_meta(t, "source", v, sizeof v));
+    CHECK_STR_CONTAINS(v, "recorded: rec_prog rec_prog 1.2.3, command \"");
+    free(t);
+    unsetenv("REC_PROG_MARKER");
+}
+
+/* The first line of a shell command's output, or "" (trailing newline cut). */
+static void first_output_line(const char *cmd, char *out, size_t cap)
+{
+    FILE *p = popen(cmd, "r");
+    out[0] = '\0';
+    if (p && fgets(out, (int)cap, p))
+        out[strcspn(out, "\n")] = '\0';
+    if (p)
+        pclose(p);
+}
+
+/* A program dpkg installed is named by its package and version.  /bin/ls is
+ * /usr/bin/ls where /usr is merged, while dpkg may know either name. */
+static void test_version_from_dpkg(void)
+{
+    char owner[512], pkg[256], version[256], want[600], v[1024];
+    first_output_line("dpkg-query -S /bin/ls /usr/bin/ls 2>/dev/null", owner, sizeof owner);
+    if (sscanf(owner, "%255[^:,]", pkg) != 1) {
+        fprintf(stderr, "dpkg does not know /bin/ls here: nothing to check\n");
+        return;
+    }
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "dpkg-query -W -f='${Version}' %s", pkg);
+    first_output_line(cmd, version, sizeof version);
+    REQUIRE(record("-o ls.trace --main-only -- /bin/ls -l /") == 0);
+    tc_result r;
+    char *t = load("ls.trace", &r);
+    REQUIRE(t);
+    CHECK_EQ_U(r.errors, 0);
+    CHECK(tc_meta(t, "source", v, sizeof v));
+    snprintf(want, sizeof want, "recorded: ls (Debian package %s %s), command \"/bin/ls -l /\"",
+             pkg, version);
+    CHECK_STR_CONTAINS(v, want);
+    free(t);
+}
+
 static void test_usage_errors(void)
 {
     CHECK_EQ_U(record("-- %s mark", prog), 2);
@@ -259,6 +335,8 @@ int main(void)
     RUN(test_destructor_after_main_is_recorded);
     RUN(test_metadata_header);
     RUN(test_xz_output);
+    RUN(test_program_runs_once);
+    RUN(test_version_from_dpkg);
     RUN(test_usage_errors);
     int rc = check_summary();
     char cmd[600];

@@ -1,8 +1,9 @@
 /*
  * Conversions: a real glibc 2.36 mtrace() log (tests/data/traces/mtrace,
- * with the program that made it), malformed mtrace lines, native text
- * written from a loaded trace and read back identical, and the
- * `heapbench trace` command line (convert, check, stats, cache, usage).
+ * with the program that made it), malformed mtrace lines, a log's default
+ * name, native text written from a loaded trace and read back identical,
+ * and the `heapbench trace` command line (convert, check, stats, cache,
+ * usage).
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -72,6 +73,33 @@ static void test_mtrace_errors(void)
     CHECK_STR_CONTAINS(c.text, "m.log:7: error: expected a caller ending in ']' after '@'");
     CHECK_STR_CONTAINS(c.text, "m.log:8: error: expected an mtrace line");
     cap_free(&c);
+}
+
+/* A log has no fixed suffix: its default name drops whatever extension it
+ * has (after .gz or .xz), while a dot inside a version number stays. */
+static void test_mtrace_default_name(void)
+{
+    static const struct {
+        const char *file, *name;
+    } cases[] = {
+        { "logs/mtr.log", "mtr" },          { "mtr.log.gz", "mtr" },
+        { "app.mtrace", "app" },            { "glibc-2.36.mtrace", "glibc-2.36" },
+        { "glibc-2.36", "glibc-2.36" },     { "plain", "plain" },
+        { ".log", ".log" },                 { "run.1", "run.1" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        hb_trace t;
+        captured c;
+        REQUIRE(parse_str(cases[i].file, "= Start\n@ ./p:[0x1] + 0x10 0x20\n= End\n",
+                          HB_FMT_MTRACE, &t, &c) == 0);
+        if (strcmp(t.name, cases[i].name))
+            fprintf(stderr, "%s: name '%s', expected '%s'\n", cases[i].file, t.name,
+                    cases[i].name);
+        CHECK(!strcmp(t.name, cases[i].name));
+        CHECK_EQ_U(t.format, HB_FMT_MTRACE);
+        hb_trace_release(&t);
+        cap_free(&c);
+    }
 }
 
 static void test_write_roundtrip(void)
@@ -168,7 +196,39 @@ static void test_cli(void)
     CHECK(same_sum(&a.sum, &b.sum));
     CHECK(!strcmp(b.name, "quirky"));
     CHECK_STR_CONTAINS(b.metadata, "(CS:APP malloc lab .rep)");
+    CHECK(b.source && !strcmp(b.source, "converted from CS:APP .rep quirky.rep"));
     hb_trace_release(&a);
+    hb_trace_release(&b);
+
+    /* an mtrace log found by its content, named without its suffix */
+    char log[300], mconv[300];
+    snprintf(log, sizeof log, "%s/mtr.log", tmpdir);
+    snprintf(mconv, sizeof mconv, "%s/mtr.trace", tmpdir);
+    snprintf(args, sizeof args, "cp %s/mtrace/glibc-2.36.mtrace %s", TRACE_DATA, log);
+    REQUIRE(system(args) == 0);
+    snprintf(args, sizeof args, "trace convert %s -o %s", log, mconv);
+    CHECK_EQ_U(cli(args, out), 0);
+    REQUIRE(load_file(mconv, NULL, &b, &c) == 0);
+    CHECK_EQ_U(c.d.errors + c.d.warnings, 0);
+    cap_free(&c);
+    CHECK(!strcmp(b.name, "mtr"));
+    CHECK(b.source && !strcmp(b.source, "converted from glibc mtrace output mtr.log"));
+    CHECK_STR_CONTAINS(b.metadata, "mtr.log (glibc mtrace log)\n");
+    CHECK_EQ_U(b.nops, 16);
+    hb_trace_release(&b);
+    const char *head = "#! name: mtr\n#! source: converted from glibc mtrace output mtr.log\n";
+    text = slurp(mconv);
+    CHECK(text && !strncmp(text, head, strlen(head)));
+    free(text);
+
+    /* a native input keeps the source it has, and gets none made up */
+    char native[300];
+    snprintf(native, sizeof native, "%s/every-op.trace", tmpdir);
+    snprintf(args, sizeof args, "trace convert %s/every-op.trace -o %s", HANDMADE, native);
+    CHECK_EQ_U(cli(args, out), 0);
+    REQUIRE(load_file(native, NULL, &b, &c) == 0);
+    cap_free(&c);
+    CHECK(b.source && !strcmp(b.source, "hand-written"));
     hb_trace_release(&b);
 
     snprintf(args, sizeof args, "trace convert %s/mtrace/glibc-2.36.mtrace -o %s/m.trace --from mtrace",
@@ -219,6 +279,7 @@ int main(void)
     }
     RUN(test_mtrace_sample);
     RUN(test_mtrace_errors);
+    RUN(test_mtrace_default_name);
     RUN(test_write_roundtrip);
     RUN(test_cli);
     char cmd[300];

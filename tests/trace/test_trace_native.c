@@ -216,6 +216,56 @@ static void test_empty_is_an_error(void)
     cap_free(&c);
 }
 
+/* "#! ops: N" promises N operations (a, c, m, r, f; not t): a file that
+ * holds another number was cut short or edited, and is refused. */
+static void test_ops_header_must_match(void)
+{
+    hb_trace t;
+    captured c;
+    CHECK(parse_str("x.trace", "#! name: x\n#! source: hand-written\n#! ops: 5\n"
+                               "a 1 10\nf 1\n", HB_FMT_NATIVE, &t, &c) < 0);
+    CHECK_EQ_U(c.d.errors, 1);
+    CHECK_STR_CONTAINS(c.text, "x.trace:3: error: header says 5 operations, the file holds 2 "
+                               "(truncated?)\n");
+    cap_free(&c);
+
+    /* more than promised: edited, not truncated */
+    CHECK(parse_str("more.trace", "#! ops: 1\na 1 10\nf 1\n", HB_FMT_NATIVE, &t, &c) < 0);
+    CHECK_STR_CONTAINS(c.text, "more.trace:1: error: header says 1 operations, the file holds 2\n");
+    cap_free(&c);
+
+    /* a line cut in the middle counts as held; it is reported on its own */
+    CHECK(parse_str("cut.trace", "#! ops: 3\na 1 10\nr 1 20\nf", HB_FMT_NATIVE, &t, &c) < 0);
+    CHECK_EQ_U(c.d.errors, 1);
+    CHECK_STR_CONTAINS(c.text, "cut.trace:4: error: expected ID or '-'");
+    cap_free(&c);
+
+    CHECK(parse_str("bad.trace", "#! ops: many\na 1 10\n", HB_FMT_NATIVE, &t, &c) < 0);
+    CHECK_STR_CONTAINS(c.text, "bad.trace:1: error: expected '#! ops: N', N the number of "
+                               "operations, got '#! ops: many'");
+    cap_free(&c);
+}
+
+static void test_ops_header_matching_or_absent(void)
+{
+    hb_trace t;
+    captured c;
+    /* t, f -, r ID 0 and comments: only operations count */
+    const char *text = "#! ops: 4\n# a comment\na 1 10\nt 1\nf -\nr 1 0\n\nc 2 3 4\n"
+                       "#! ops: 99 is a comment after the first op\n";
+    REQUIRE(parse_str("ok.trace", text, HB_FMT_NATIVE, &t, &c) == 0);
+    CHECK_EQ_U(c.d.errors + c.d.warnings, 0);
+    CHECK_EQ_U(t.nops, 4);
+    CHECK_STR_CONTAINS(t.metadata, "ops: 4\n");
+    hb_trace_release(&t);
+    cap_free(&c);
+    REQUIRE(parse_str("none.trace", "a 1 10\nf 1\n", HB_FMT_NATIVE, &t, &c) == 0);
+    CHECK_EQ_U(c.d.errors + c.d.warnings, 0);
+    CHECK_EQ_U(t.nops, 2);
+    hb_trace_release(&t);
+    cap_free(&c);
+}
+
 static void test_threads_dense(void)
 {
     hb_trace t;
@@ -301,6 +351,8 @@ int main(void)
     RUN(test_edge_cases);
     RUN(test_limits);
     RUN(test_empty_is_an_error);
+    RUN(test_ops_header_must_match);
+    RUN(test_ops_header_matching_or_absent);
     RUN(test_threads_dense);
     RUN(test_id_reuse_and_leaks);
     RUN(test_kind_names);

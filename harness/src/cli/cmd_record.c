@@ -23,8 +23,12 @@ static void usage(FILE *f)
         "      --description TEXT     one-line description\n"
         "      --process PROGRAM      OUT is the process running PROGRAM (file name of\n"
         "                             its executable; the busiest if several), e.g. cc1\n"
-        "      --program-version TEXT version for the source line (default: first\n"
-        "                             line of `PROGRAM --version`, else unknown)\n"
+        "      --program-version TEXT version for the source line (default: the\n"
+        "                             Debian package that installed PROGRAM and its\n"
+        "                             version, from dpkg; else unknown)\n"
+        "      --probe-version        find the version by running `PROGRAM --version`\n"
+        "                             (a second run of PROGRAM: only for programs\n"
+        "                             where that is harmless)\n"
         "      --main-only            write OUT only\n"
         "      --keep-raw             keep the recorder's raw files in OUT.raw/\n"
         "  -h, --help                 this text\n"
@@ -33,7 +37,15 @@ static void usage(FILE *f)
         "the command failed (the traces are still written).\n");
 }
 
-enum { OPT_NAME = 256, OPT_DESC, OPT_PROCESS, OPT_VERSION, OPT_MAIN_ONLY, OPT_KEEP_RAW };
+enum {
+    OPT_NAME = 256,
+    OPT_DESC,
+    OPT_PROCESS,
+    OPT_VERSION,
+    OPT_PROBE_VERSION,
+    OPT_MAIN_ONLY,
+    OPT_KEEP_RAW
+};
 
 static const struct option long_opts[] = {
     { "output", required_argument, NULL, 'o' },
@@ -41,6 +53,7 @@ static const struct option long_opts[] = {
     { "description", required_argument, NULL, OPT_DESC },
     { "process", required_argument, NULL, OPT_PROCESS },
     { "program-version", required_argument, NULL, OPT_VERSION },
+    { "probe-version", no_argument, NULL, OPT_PROBE_VERSION },
     { "main-only", no_argument, NULL, OPT_MAIN_ONLY },
     { "keep-raw", no_argument, NULL, OPT_KEEP_RAW },
     { "help", no_argument, NULL, 'h' },
@@ -56,6 +69,7 @@ static int parse_option(int c, hb_record_opts *o)
     case OPT_DESC: o->description = optarg; break;
     case OPT_PROCESS: o->process = optarg; break;
     case OPT_VERSION: o->version = optarg; break;
+    case OPT_PROBE_VERSION: o->probe_version = true; break;
     case OPT_MAIN_ONLY: o->main_only = true; break;
     case OPT_KEEP_RAW: o->keep_raw = true; break;
     case 'h': usage(stdout); return 0;

@@ -218,17 +218,41 @@ static const char *format_label(enum hb_trace_format f)
                                 : "";
 }
 
-static int write_converted(const hb_trace *t, const char *in, enum hb_trace_format f,
-                           const char *out)
+/* What a converted trace says it came from, when its input did not say:
+ * the input's file name (its folder is of no use elsewhere); NULL for a
+ * native input, which is copied as it is. */
+static char *converted_source(const hb_trace *t, const char *in)
+{
+    const char *what = t->format == HB_FMT_REP      ? "CS:APP .rep"
+                       : t->format == HB_FMT_MTRACE ? "glibc mtrace output"
+                                                    : NULL;
+    if (!what || t->source)
+        return NULL;
+    const char *base = strrchr(in, '/') ? strrchr(in, '/') + 1 : in;
+    size_t n = strlen(what) + strlen(base) + sizeof "converted from  ";
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "converted from %s %s", what, base);
+    return s;
+}
+
+static int write_converted(const hb_trace *t, const char *in, const char *out)
 {
     char extra[4200];
-    snprintf(extra, sizeof extra, "converted-from: %s%s\n", in, format_label(f));
+    snprintf(extra, sizeof extra, "converted-from: %s%s\n", in, format_label(t->format));
+    /* a view of t with the source filled in; the ops stay t's */
+    hb_trace view = *t;
+    char *source = converted_source(t, in);
+    if (source)
+        view.source = source;
     FILE *o = strcmp(out, "-") ? fopen(out, "w") : stdout;
     if (!o) {
         fprintf(stderr, "%s: error: cannot create: %s\n", out, strerror(errno));
+        free(source);
         return 1;
     }
-    int rc = hb_trace_write(t, extra, o);
+    int rc = hb_trace_write(&view, extra, o);
+    free(source);
     int e = errno;
     if (o != stdout && fclose(o) != 0 && rc == 0) {
         rc = -1;
@@ -278,10 +302,7 @@ static int cmd_convert(int argc, char **argv)
     hb_trace t;
     if (hb_trace_load(in, &opts, &t, &d) < 0)
         return 1;
-    enum hb_trace_format said = opts.format;
-    if (said == HB_FMT_AUTO) /* the suffix may tell what was read */
-        said = strstr(in, ".rep") ? HB_FMT_REP : HB_FMT_AUTO;
-    int rc = write_converted(&t, in, said, out);
+    int rc = write_converted(&t, in, out);
     if (!rc && strcmp(out, "-"))
         fprintf(stderr, "%s: wrote %zu operations to %s\n", in, t.nops, out);
     hb_trace_release(&t);

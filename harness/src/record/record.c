@@ -18,8 +18,10 @@
 #include "record/record.h"
 #include "record/sink.h"
 #include "record/spawn.h"
+#include "record/version.h"
 
-#define VERSION_TIMEOUT_MS 2000
+#define PROBE_TIMEOUT_MS 2000 /* `PROGRAM --version`            */
+#define DPKG_TIMEOUT_MS 10000 /* each dpkg-query, on a cold cache */
 
 typedef struct images {
     hb_rec_image *v;
@@ -378,8 +380,12 @@ static int assemble(session *s, images *im, long main_pid)
         list_programs(im, s->o->msg);
         return -1;
     }
-    s->version = s->o->version ? strdup(s->o->version)
-                               : hb_rec_probe_version(s->main->exe, VERSION_TIMEOUT_MS);
+    if (s->o->version)
+        s->version = strdup(s->o->version);
+    else if (s->o->probe_version)
+        s->version = hb_rec_probe_version(s->main->exe, PROBE_TIMEOUT_MS);
+    else
+        s->version = hb_rec_package_version(s->main->exe, DPKG_TIMEOUT_MS);
     if (!s->version)
         s->version = strdup("unknown");
     one_line(s->version);

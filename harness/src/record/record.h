@@ -21,8 +21,10 @@ typedef struct hb_record_opts {
     const char *name;        /* NULL: OUT's file name without its suffixes     */
     const char *description; /* NULL: one naming the command                   */
     const char *process;     /* NULL: the command's own process, else a name   */
-    const char *version;     /* NULL: first line of `PROGRAM --version`        */
+    const char *version;     /* NULL: the package's, see probe_version         */
     const char *recorder;    /* NULL: libhbrecord.so beside /proc/self/exe     */
+    bool probe_version;      /* no version: run `PROGRAM --version`, instead
+                                of asking dpkg for the package's              */
     bool keep_raw;           /* keep the raw files in OUT.raw/                 */
     bool main_only;          /* write OUT only                                  */
     char *const *argv;       /* the command, NULL-terminated                    */

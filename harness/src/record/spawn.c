@@ -126,45 +126,38 @@ static bool reaped_by(pid_t pid, long deadline, int *st)
     }
 }
 
-static char *first_line(char *buf)
+/* Stdin from /dev/null, stdout into outfd, stderr there too or to /dev/null. */
+static void capture_child(char *const *argv, bool with_stderr, int outfd)
 {
-    for (char *line = strtok(buf, "\r\n"); line; line = strtok(NULL, "\r\n")) {
-        while (*line == ' ' || *line == '\t')
-            line++;
-        if (*line)
-            return strdup(line);
-    }
-    return NULL;
-}
-
-static void probe_child(const char *exe, int outfd)
-{
-    int devnull = open("/dev/null", O_RDONLY);
+    int devnull = open("/dev/null", O_RDWR);
     if (devnull >= 0)
         dup2(devnull, 0);
     dup2(outfd, 1);
-    dup2(outfd, 2);
-    execl(exe, exe, "--version", (char *)NULL);
+    dup2(with_stderr || devnull < 0 ? outfd : devnull, 2);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    setenv("LC_ALL", "C", 1);
+    execvp(argv[0], argv);
     _exit(127);
 }
 
-char *hb_rec_probe_version(const char *exe, int timeout_ms)
+int hb_rec_capture(char *const *argv, bool with_stderr, int timeout_ms, char *buf, size_t cap)
 {
     int pipefd[2];
+    buf[0] = '\0';
     if (pipe2(pipefd, O_CLOEXEC) != 0)
-        return NULL;
+        return -1;
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0)
-        probe_child(exe, pipefd[1]);
+        capture_child(argv, with_stderr, pipefd[1]);
     close(pipefd[1]);
     if (pid < 0) {
         close(pipefd[0]);
-        return NULL;
+        return -1;
     }
-    static char buf[16384];
     long deadline = now_ms() + timeout_ms;
-    size_t len = read_until(pipefd[0], buf, sizeof buf, deadline);
+    size_t len = read_until(pipefd[0], buf, cap, deadline);
     close(pipefd[0]);
     buf[len] = '\0';
     int st = 0;
@@ -172,7 +165,7 @@ char *hb_rec_probe_version(const char *exe, int timeout_ms)
         kill(pid, SIGKILL);
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
             ;
-        return NULL;
+        return -1;
     }
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? first_line(buf) : NULL;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

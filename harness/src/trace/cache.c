@@ -43,7 +43,7 @@ typedef struct entry_hdr {
     uint64_t ops_off;
     uint32_t nslots;
     uint32_t str_len[NSTR]; /* ABSENT, or strlen */
-    uint32_t reserved;
+    uint32_t format;        /* enum hb_trace_format read */
     hb_trace_summary sum;
 } entry_hdr;
 
@@ -105,6 +105,7 @@ static bool header_ok(const entry_hdr *h, uint64_t key, size_t size)
 {
     return size >= sizeof *h && !memcmp(h->magic, ENTRY_MAGIC, 8) &&
            h->version == ENTRY_VERSION && h->hdr_size == sizeof *h && h->key == key &&
+           h->format <= HB_FMT_MTRACE &&
            h->file_size == size && h->ops_off >= sizeof *h && h->ops_off <= size &&
            h->ops_off % 8 == 0 && h->nops == (size - h->ops_off) / sizeof(hb_op) &&
            (size - h->ops_off) % sizeof(hb_op) == 0;
@@ -141,6 +142,7 @@ int hb_cache_read(const char *dir, uint64_t key, hb_trace *t)
     t->nslots = h->nslots;
     t->sum = h->sum;
     t->content_hash = h->content_hash;
+    t->format = (enum hb_trace_format)h->format;
     t->storage_ = base;
     t->storage_len_ = size;
     t->storage_mapped_ = true;
@@ -153,7 +155,7 @@ static char *build_head(const hb_trace *t, uint64_t key, size_t *head_len)
     const char *s[NSTR];
     entry_hdr h = { .version = ENTRY_VERSION, .hdr_size = sizeof h, .key = key,
                     .content_hash = t->content_hash, .nops = t->nops, .nslots = t->nslots,
-                    .sum = t->sum };
+                    .format = (uint32_t)t->format, .sum = t->sum };
     memcpy(h.magic, ENTRY_MAGIC, 8);
     strings_of(t, s);
     size_t off = sizeof h;

@@ -13,7 +13,7 @@
 
 /* Bumped whenever a reader's output for the same bytes may change, so that
  * binary-cache entries of an older reader are never used. */
-#define HB_TRACE_READER_VERSION 1u
+#define HB_TRACE_READER_VERSION 2u
 
 /* Each parser fills t (storage, ops, summary, metadata strings; not path or
  * the default name) and returns 0, or reports through d and returns -1 with
@@ -28,7 +28,8 @@ enum hb_trace_format hb_format_by_content(const char *buf, size_t len);
 enum hb_trace_format hb_format_by_suffix(const char *path);
 
 /* Sets t->path to a copy of path and, when no metadata name was read,
- * t->name to the file name without directory and trace suffixes. */
+ * t->name to the file name without directory and trace suffixes: .xz or
+ * .gz, then .trace or .rep, or for an mtrace log its extension. */
 int hb_trace_attach_path(hb_trace *t, const char *path);
 
 /* A fast 64-bit hash of a byte string (not cryptographic). */

@@ -3,6 +3,8 @@
  * parse -> cache store) -> path and default name.  Also the small public
  * helpers of trace.h.
  */
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -67,6 +69,17 @@ enum hb_trace_format hb_format_by_content(const char *buf, size_t len)
     return HB_FMT_NATIVE;
 }
 
+/* The length of name[0, n) without a last extension: a dot, a letter, then
+ * letters and digits ("mtr.log" -> "mtr", while "glibc-2.36" is kept). */
+static size_t strip_extension(const char *name, size_t n)
+{
+    size_t dot = n;
+    while (dot > 0 && isalnum((unsigned char)name[dot - 1]))
+        dot--;
+    bool ext = dot > 1 && dot < n && name[dot - 1] == '.' && isalpha((unsigned char)name[dot]);
+    return ext ? dot - 1 : n;
+}
+
 int hb_trace_attach_path(hb_trace *t, const char *path)
 {
     const char *base = strrchr(path, '/');
@@ -76,6 +89,8 @@ int hb_trace_attach_path(hb_trace *t, const char *path)
         n -= 6;
     else if (has_suffix(base, n, ".rep"))
         n -= 4;
+    else if (t->format == HB_FMT_MTRACE) /* a log has no fixed suffix */
+        n = strip_extension(base, n);
     /* one block: "PATH\0NAME\0", so release frees one pointer */
     char *blk = malloc(plen + 1 + n + 1);
     if (!blk)
@@ -99,8 +114,10 @@ static int parse(const char *file, const char *buf, size_t len, enum hb_trace_fo
              : fmt == HB_FMT_MTRACE ? hb_parse_mtrace(file, buf, len, t, d)
                                     : hb_parse_native(file, buf, len, t, d);
     hb_diag_more(d, file, before);
-    if (rc == 0)
+    if (rc == 0) {
         t->content_hash = hb_hash64(buf, len, 0);
+        t->format = fmt;
+    }
     return rc;
 }
 

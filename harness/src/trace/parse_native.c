@@ -20,6 +20,9 @@ typedef struct native {
     char *name, *description, *source;
     char *meta; /* "key: value\n" lines */
     size_t meta_len;
+    uint64_t op_lines;    /* a, c, m, r and f lines, bad ones too */
+    uint64_t header_ops;  /* N of "#! ops: N"                     */
+    unsigned header_line; /* its line; 0 when there is none       */
 } native;
 
 static bool append_meta(native *n, const char *key, size_t klen, const char *val, size_t vlen)
@@ -43,6 +46,33 @@ static void set_known(native *n, const char *key, size_t klen, const char *val, 
         return;
     free(*dst);
     *dst = strndup(val, vlen);
+}
+
+/* "#! ops: N": the number of operations the file should hold. */
+static void ops_count(native *n, const char *val, size_t vlen)
+{
+    hb_line *l = &n->l;
+    if (hb_parse_dec(val, vlen, &n->header_ops) != HB_NUM_OK) {
+        char q[64];
+        hb_diag_error(l->d, l->file, l->no,
+                      "expected '#! ops: N', N the number of operations, got '%s'",
+                      hb_diag_quote(q, sizeof q, l->p, (size_t)(l->end - l->p)));
+        n->header_line = 0;
+        return;
+    }
+    n->header_line = l->no;
+}
+
+/* A count in the header that differs from the operations present means the
+ * file was cut short (a copy or download that stopped) or edited. */
+static void check_ops_count(native *n)
+{
+    if (!n->header_line || n->header_ops == n->op_lines)
+        return;
+    hb_diag_error(n->l.d, n->l.file, n->header_line,
+                  "header says %llu operations, the file holds %llu%s",
+                  (unsigned long long)n->header_ops, (unsigned long long)n->op_lines,
+                  n->op_lines < n->header_ops ? " (truncated?)" : "");
 }
 
 /* "#! key: value" (l->p at the '#'). */
@@ -71,6 +101,8 @@ static void metadata(native *n)
     while (v < e && hb_is_blank(*v))
         v++;
     set_known(n, s, (size_t)(k_end - s), v, (size_t)(e - v));
+    if (k_end - s == 3 && !memcmp(s, "ops", 3))
+        ops_count(n, v, (size_t)(e - v));
     if (!append_meta(n, s, (size_t)(k_end - s), v, (size_t)(e - v)))
         hb_diag_error(l->d, l->file, l->no, "out of memory");
 }
@@ -176,6 +208,7 @@ static void parse_line(native *n)
     n->seen_op = true;
     hb_line_cut_comment(l);
     hb_line_token(l, &tok, &len);
+    n->op_lines += len == 1 && *tok && strchr("acmrf", *tok);
     switch (len == 1 ? *tok : '\0') {
     case 'a': op_malloc(n); break;
     case 'c': op_calloc(n); break;
@@ -200,6 +233,7 @@ int hb_parse_native(const char *file, const char *buf, size_t len, hb_trace *t, 
     const char *pos = buf, *end = buf + len;
     while (hb_line_next(&pos, end, &n.l))
         parse_line(&n);
+    check_ops_count(&n);
     hb_tb_meta m = { n.name, n.description, n.source, n.meta };
     int rc = hb_tb_finish(&n.b, &m, t);
     free(n.name);

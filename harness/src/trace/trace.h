@@ -53,6 +53,13 @@ typedef struct hb_trace_summary {
     uint32_t threads;
 } hb_trace_summary;
 
+enum hb_trace_format {
+    HB_FMT_AUTO = 0,
+    HB_FMT_NATIVE,
+    HB_FMT_REP,
+    HB_FMT_MTRACE /* glibc mtrace() log; AUTO picks it by content only */
+};
+
 typedef struct hb_trace {
     char *path;         /* as given                                       */
     char *name;         /* metadata name, else file name without suffixes */
@@ -66,6 +73,8 @@ typedef struct hb_trace {
     uint32_t nslots;
     hb_trace_summary sum;
     uint64_t content_hash; /* of the file's bytes after decompression */
+    enum hb_trace_format format; /* what the text was read as; AUTO for a
+                                    trace built in memory                 */
     /* owner of ops and strings: private to the loader */
     void *storage_;
     size_t storage_len_;
@@ -89,13 +98,6 @@ void hb_diag_error(hb_diag *d, const char *file, unsigned line, const char *fmt,
     __attribute__((format(printf, 4, 5)));
 void hb_diag_warning(hb_diag *d, const char *file, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-
-enum hb_trace_format {
-    HB_FMT_AUTO = 0,
-    HB_FMT_NATIVE,
-    HB_FMT_REP,
-    HB_FMT_MTRACE /* glibc mtrace() log; AUTO picks it by content only */
-};
 
 typedef struct hb_trace_load_opts {
     enum hb_trace_format format; /* AUTO: by suffix and content          */

@@ -13,6 +13,10 @@
  *   rec_prog closefds F    closes every fd, opens F, allocates (F must stay empty)
  *   rec_prog edges         free(NULL), realloc(p, 0), aligned calls, a failure
  *   rec_prog atexit        a destructor frees a block after main returns
+ *   rec_prog --version     prints "rec_prog 1.2.3"
+ *
+ * With REC_PROG_MARKER=FILE in the environment, every run first appends a
+ * line to FILE, so a test can count how often the program was started.
  */
 #define _GNU_SOURCE
 #include <malloc.h>
@@ -187,8 +191,26 @@ static int run_atexit(void)
     return 0;
 }
 
+static void mark_run(int argc, char **argv)
+{
+    const char *marker = getenv("REC_PROG_MARKER");
+    FILE *f = marker ? fopen(marker, "a") : NULL;
+    if (!f)
+        return;
+    fprintf(f, "run:");
+    for (int i = 1; i < argc; i++)
+        fprintf(f, " %s", argv[i]);
+    fprintf(f, "\n");
+    fclose(f);
+}
+
 int main(int argc, char **argv)
 {
+    mark_run(argc, argv);
+    if (argc == 2 && !strcmp(argv[1], "--version")) {
+        printf("rec_prog 1.2.3\n");
+        return 0;
+    }
     if (argc >= 4 && !strcmp(argv[1], "threads"))
         return run_threads(atoi(argv[2]), atol(argv[3]));
     if (argc >= 3 && !strcmp(argv[1], "handoff"))
