@@ -63,18 +63,25 @@ static int check_arenas(const bd_heap *h, tally *t, char *msg, size_t msglen)
     return 0;
 }
 
+/* Each node is located in an arena before its links are read, so a wild
+ * link is reported, not followed; every back link is compared with the node
+ * the walk came from, the first node's and the sentinel's included. */
 static int check_list(const bd_heap *h, unsigned k, size_t expect, char *msg, size_t msglen)
 {
-    const bd_node *head = &h->lists[k];
+    const bd_node *head = &h->lists[k], *prev = head;
     size_t n = 0;
-    for (const bd_node *x = head->next; x != head; x = x->next) {
+    for (const bd_node *x = head->next; x != head; prev = x, x = x->next) {
         bd_where w;
+        if (!bd_locate(h, x, &w) || *bd_slot(h, &w, w.off) != (k | BD_FREE))
+            return FAIL("buddy: list %u: node %p is no free block of order %u", k, (void *)x, k);
+        if (x->prev != prev)
+            return FAIL("buddy: list %u: node %p has a broken back link", k, (void *)x);
         if (++n > expect)
             return FAIL("buddy: list %u holds more than the %zu free blocks of its order", k,
                         expect);
-        if (x->next->prev != x || !bd_locate(h, x, &w) || *bd_slot(h, &w, w.off) != (k | BD_FREE))
-            return FAIL("buddy: list %u: node %p is no free block of order %u", k, (void *)x, k);
     }
+    if (head->prev != prev)
+        return FAIL("buddy: list %u: the sentinel's back link is broken", k);
     if (n != expect)
         return FAIL("buddy: list %u holds %zu blocks, the arenas %zu", k, n, expect);
     if (!(h->avail >> k & 1) != !n)

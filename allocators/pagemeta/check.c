@@ -8,7 +8,7 @@
  *   3. the buckets hold exactly the small pages with a free run, each in
  *      the bucket of its longest run, and the bucket bitmap marks exactly
  *      the non-empty buckets;
- *   4. unused descriptors are all on the free-descriptor list.
+ *   4. the free-descriptor list holds exactly the unused descriptors.
  */
 #include "pagemeta.h"
 
@@ -60,9 +60,15 @@ static int check_descriptors(const pm_heap *h, size_t *filed, char *msg, size_t 
             return 1;
         with_room += d->kind == PM_SMALL && d->largest;
     }
+    /* Every entry is checked before its link is followed: counting alone
+     * would accept a list that holds a live descriptor instead of an unused
+     * one, which pm_desc_new would then hand out again. */
     size_t listed = 0;
-    for (uint32_t i = h->free_desc; i != PM_NONE && listed <= unused; i = pm_desc(h, i)->next)
+    for (uint32_t i = h->free_desc; i != PM_NONE && listed <= unused; i = pm_desc(h, i)->next) {
+        if (i >= h->ndesc || pm_desc(h, i)->kind != PM_UNUSED)
+            return fail(msg, msglen, "free list holds descriptor %u, not an unused one", i);
         listed++;
+    }
     if (listed != unused)
         return fail(msg, msglen, "%zu unused descriptors, %zu on the free list", unused, listed);
     *filed = with_room;

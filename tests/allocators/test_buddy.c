@@ -1,9 +1,12 @@
 /*
  * buddy.so: the binary buddy system against a shadow model, its edge sizes
- * and free status codes, resizing in place, and merging back to whole
- * top-level blocks once everything is free.
+ * and free status codes, resizing in place, merging back to whole top-level
+ * blocks once everything is free, and check() catching damage to the order
+ * table, the free lists and the avail bits.
  */
 #include "shadow.h"
+
+#include "../../allocators/buddy/buddy_internal.h"
 
 #define TOP_SMALL 65536 /* top-level block of the "min=16,top=64k" heaps */
 
@@ -176,6 +179,67 @@ static void test_realloc_in_place(void)
     close_heap(&f);
 }
 
+/* ---- check() ------------------------------------------------------------- */
+
+/* The order-table byte of the block at p, in the heap's first arena. */
+static unsigned char *head_byte(const bd_heap *h, const void *p)
+{
+    size_t off = (size_t)((const char *)p - h->base) - h->table_len;
+    return (unsigned char *)h->base + (off >> h->min_order);
+}
+
+/* check() fails, and its reason names `what`.  The caller then undoes the
+ * damage, so destroy() and the next case see a whole heap. */
+static void expect_damage(const fixture *f, const char *what)
+{
+    char msg[256] = "";
+    CHECK(f->a->check(f->heap, msg, sizeof msg) != 0);
+    CHECK_STR_CONTAINS(msg, what);
+}
+
+/* One byte of the order table or one word of a free block at a time is
+ * broken, as a stray write would, and check() names what is wrong. */
+static void test_check_reports_damage(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, "min=16,top=64k"));
+    bd_heap *h = f.heap;
+    char *a = f.a->malloc(f.heap, 16), *b = f.a->malloc(f.heap, 16);
+    char *big = f.a->malloc(f.heap, 256);
+    REQUIRE(a && b && big && b == a + 16);
+    CHECK_EQ_U(f.a->free(f.heap, b), HB_FREE_OK); /* a in use: b stays order 4 */
+    CHECK(heap_ok(&f));
+
+    /* a marked free beside its free buddy b: a merge was missed */
+    unsigned char *ha = head_byte(h, a), saved = *ha;
+    *ha |= BD_FREE;
+    expect_damage(&f, "not merged");
+    *ha = saved;
+
+    /* a head byte inside the 256-byte block: two tiles overlap */
+    unsigned char *inner = head_byte(h, big + 16);
+    *inner = 4;
+    expect_damage(&f, "overlapped");
+    *inner = 0;
+
+    /* b's links: its next names a block in use, its prev names no node */
+    bd_node *node = (bd_node *)b, links = *node;
+    node->next = (bd_node *)a;
+    expect_damage(&f, "no free block");
+    *node = links;
+    node->prev = (bd_node *)big;
+    expect_damage(&f, "back link");
+    *node = links;
+
+    /* the list of order 4 is not empty, but avail says it is */
+    h->avail &= ~((uint64_t)1 << 4);
+    expect_damage(&f, "avail bit 4");
+    h->avail |= (uint64_t)1 << 4;
+
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+}
+
 static void test_options(void)
 {
     fixture f;
@@ -221,6 +285,7 @@ int main(void)
     RUN(test_aligned_alloc);
     RUN(test_invalid_and_double_free);
     RUN(test_realloc_in_place);
+    RUN(test_check_reports_damage);
     RUN(test_options);
     RUN(test_destroy_returns_everything);
     return check_summary();

@@ -1,11 +1,14 @@
 /*
  * nova: random operations against a shadow model, edge sizes, reliable
  * free status codes, coalescing, in-place realloc, space reused by doubling
- * vectors, and the course task's promises through its own API (my_malloc,
- * my_free, nova_bind): 1024 allocations of 16 bytes take at most 32 KiB
- * from the memory source.
+ * vectors, check() catching damage to free runs, bitmaps and lists, and the
+ * course task's promises through its own API (my_malloc, my_free,
+ * nova_bind): 1024 allocations of 16 bytes take at most 32 KiB from the
+ * memory source.
  */
 #include "shadow.h"
+
+#include "../../allocators/nova/nova_internal.h"
 
 static void *(*my_malloc)(unsigned long);
 static int (*my_free)(void *);
@@ -189,6 +192,59 @@ static void test_doubling_vectors_reuse_space(void)
     close_heap(&f);
 }
 
+/* ---- check() ------------------------------------------------------------- */
+
+/* check() fails, and its reason names `what`.  The caller then undoes the
+ * damage, so destroy() and the next case see a whole heap. */
+static void expect_damage(const fixture *f, const char *what)
+{
+    char msg[256] = "";
+    CHECK(f->a->check(f->heap, msg, sizeof msg) != 0);
+    CHECK_STR_CONTAINS(msg, what);
+}
+
+static void flip(uint64_t *bits, uint32_t g) { bits[g >> 6] ^= (uint64_t)1 << (g & 63); }
+
+/* A free run's record, a bit of either bitmap or a list link is broken, as
+ * an overflow or a stray write would, and check() names what is wrong. */
+static void test_check_reports_damage(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    nova_heap *h = f.heap;
+    char *a = f.a->malloc(f.heap, 64), *b = f.a->malloc(f.heap, 64), *c = f.a->malloc(f.heap, 64);
+    REQUIRE(a && b && c && b == a + 64 && c == b + 64);
+    CHECK_EQ_U(f.a->free(f.heap, b), HB_FREE_OK); /* a free run of 4 granules */
+    uint32_t ga = (uint32_t)((a - h->arena) / NV_GRAN), gb = ga + 4;
+    nv_run *run = (nv_run *)b, saved = *run;
+    REQUIRE(run->len == 4 && h->heads[0][4] == gb);
+    REQUIRE(ga == 0 || !hb_bit(h->used, ga - 1)); /* a begins a run of used granules */
+    CHECK(heap_ok(&f));
+
+    /* an overflow out of a rewrites the length at the head of b's run */
+    run->len = 3;
+    expect_damage(&f, "length");
+    run->len = 4;
+
+    /* a's start bit lost: its used granules begin no block */
+    flip(h->start, ga);
+    expect_damage(&f, "begins no block");
+    flip(h->start, ga);
+
+    /* b's run linked to a granule in use */
+    run->next = ga;
+    expect_damage(&f, "starts no free run");
+    *run = saved;
+
+    /* the list of 4-granule runs is marked empty */
+    h->sl_bitmap[0] ^= 1u << 4;
+    expect_damage(&f, "bitmap bit");
+    h->sl_bitmap[0] ^= 1u << 4;
+
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+}
+
 /* ---- the course task's API --------------------------------------------------- */
 
 static void test_task_overhead(void)
@@ -274,6 +330,7 @@ int main(void)
     RUN(test_realloc_in_place);
     RUN(test_growth_and_trim);
     RUN(test_doubling_vectors_reuse_space);
+    RUN(test_check_reports_damage);
     RUN(test_task_overhead);
     RUN(test_task_error_codes);
     RUN(test_task_real_sbrk);

@@ -1,10 +1,13 @@
 /*
  * pagemeta: random operations against a shadow model, edge sizes, free
  * status codes, mode=page (all 4096 bytes usable, split and merge, no byte
- * of the page used by metadata) and the elastic heap (no mapping at create,
- * one page more each time nothing fits).
+ * of the page used by metadata), the elastic heap (no mapping at create,
+ * one page more each time nothing fits), and check() catching damage to
+ * the metadata outside the pages.
  */
 #include "shadow.h"
+
+#include "../../allocators/pagemeta/pagemeta.h"
 
 static size_t PAGE = 4096; /* the memory source's page, set in main */
 
@@ -197,6 +200,73 @@ static void test_elastic_realloc_in_page(void)
     close_heap(&f);
 }
 
+/* ---- check() ------------------------------------------------------------- */
+
+/* Descriptor i, for the first PM_CHUNK0 of them (all in chunk 0). */
+static pm_page *desc(const pm_heap *h, uint32_t i)
+{
+    return (pm_page *)((char *)h->chunk[0] + (size_t)i * h->stride);
+}
+
+/* check() fails, and its reason names `what`.  The caller then undoes the
+ * damage, so destroy() and the next case see a whole heap. */
+static void expect_damage(const fixture *f, const char *what)
+{
+    char msg[256] = "";
+    CHECK(f->a->check(f->heap, msg, sizeof msg) != 0);
+    CHECK_STR_CONTAINS(msg, what);
+}
+
+/* One field or bit of a page descriptor, of the bucket bitmap or of the
+ * free-descriptor list is broken, as a stray write into the metadata would,
+ * and check() names what is wrong.  The pages themselves are not touched. */
+static void test_check_reports_damage(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    pm_heap *h = f.heap;
+    char *a = f.a->malloc(f.heap, 100), *b = f.a->malloc(f.heap, 100);
+    char *big = f.a->malloc(f.heap, 3 * PAGE);
+    REQUIRE(a && b && big);
+    CHECK_EQ_U(f.a->free(f.heap, big), HB_FREE_OK); /* its descriptor is unused now */
+    REQUIRE(h->ndesc == 2 && h->free_desc == 1);
+    pm_page *d = desc(h, 0);
+    REQUIRE(d->kind == PM_SMALL && d->addr == ((uintptr_t)a & ~(uintptr_t)(PAGE - 1)));
+    CHECK(heap_ok(&f));
+
+    /* a's start bit lost: its used run begins no block */
+    size_t g = ((uintptr_t)a - d->addr) >> h->gran_shift;
+    REQUIRE(hb_bit(pm_start(h, d), g) && (g == 0 || !hb_bit(pm_used(d), g - 1)));
+    pm_start(h, d)[g >> 6] ^= (uint64_t)1 << (g & 63);
+    expect_damage(&f, "no start bit");
+    pm_start(h, d)[g >> 6] ^= (uint64_t)1 << (g & 63);
+
+    /* the page's bound below its true longest free run */
+    uint32_t largest = d->largest;
+    d->largest = 1;
+    expect_damage(&f, "above its bound");
+    d->largest = largest;
+
+    /* the descriptor names another page than the page map gives it */
+    d->addr += PAGE;
+    expect_damage(&f, "page map does not point back");
+    d->addr -= PAGE;
+
+    /* the bucket bitmap says the page's bucket is empty */
+    h->bucket_bits[largest >> 6] ^= (uint64_t)1 << (largest & 63);
+    expect_damage(&f, "bitmap bit is wrong");
+    h->bucket_bits[largest >> 6] ^= (uint64_t)1 << (largest & 63);
+
+    /* the free-descriptor list holds the live page instead of the unused
+     * descriptor: the next large run would take over the page */
+    h->free_desc = 0;
+    expect_damage(&f, "free list holds descriptor 0");
+    h->free_desc = 1;
+
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+}
+
 int main(void)
 {
     lib = load_lib("pagemeta", NULL);
@@ -215,5 +285,6 @@ int main(void)
     RUN(test_page_mode_model);
     RUN(test_elastic_maps_on_demand);
     RUN(test_elastic_realloc_in_page);
+    RUN(test_check_reports_damage);
     return check_summary();
 }

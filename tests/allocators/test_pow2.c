@@ -1,9 +1,12 @@
 /*
  * pow2.so: power-of-two free lists against a shadow model, the O(1) paths
  * (no memory-source call while a list is non-empty, LIFO reuse, one run
- * per refill), edge sizes, free status codes and resizing.
+ * per refill), edge sizes, free status codes, resizing, and check()
+ * catching damage to usage[] and the free lists.
  */
 #include "shadow.h"
+
+#include "../../allocators/pow2/pow2_internal.h"
 
 #define PAGE 4096 /* the tests assume 4 KiB pages (checked in main) */
 
@@ -190,6 +193,52 @@ static void test_realloc(void)
     close_heap(&f);
 }
 
+/* check() fails, and its reason names `what`.  The caller then undoes the
+ * damage, so destroy() and the next case see a whole heap. */
+static void expect_damage(const fixture *f, const char *what)
+{
+    char msg[256] = "";
+    CHECK(f->a->check(f->heap, msg, sizeof msg) != 0);
+    CHECK_STR_CONTAINS(msg, what);
+}
+
+/* A bit of usage[], a byte of a page's entry or a free block's link is
+ * broken, as a stray write would, and check() names what is wrong. */
+static void test_check_reports_damage(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    p2_heap *h = f.heap;
+    char *a = f.a->malloc(f.heap, 64), *b = f.a->malloc(f.heap, 64);
+    char *two = f.a->malloc(f.heap, 2 * PAGE);
+    REQUIRE(a && b && two && b == a + 64);
+    CHECK(f.a->free(f.heap, b) == HB_FREE_OK); /* b heads the 64-byte list */
+    CHECK(heap_ok(&f));
+
+    /* a's live bit lost: the page counts one block in use, its bits none */
+    p2_page *pg = p2_page_of(h, a);
+    size_t bit = ((uintptr_t)a & (PAGE - 1)) / 64;
+    REQUIRE(p2_is_live(pg, bit));
+    pg->live[bit / 64] ^= (uint64_t)1 << bit % 64;
+    expect_damage(&f, "live bits");
+    pg->live[bit / 64] ^= (uint64_t)1 << bit % 64;
+
+    /* b's link names a, a block in use */
+    p2_free *node = (p2_free *)b, *link = node->next;
+    node->next = (p2_free *)a;
+    expect_damage(&f, "no free block");
+    node->next = link;
+
+    /* the second page of the two-page block claims 64-byte blocks */
+    p2_page *second = p2_page_of(h, two + PAGE);
+    second->cls = 6;
+    expect_damage(&f, "second page");
+    second->cls = P2_CONT;
+
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+}
+
 static void test_options_and_destroy(void)
 {
     fixture f;
@@ -223,6 +272,7 @@ int main(void)
     RUN(test_calloc_and_aligned);
     RUN(test_invalid_and_double_free);
     RUN(test_realloc);
+    RUN(test_check_reports_damage);
     RUN(test_options_and_destroy);
     return check_summary();
 }

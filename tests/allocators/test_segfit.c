@@ -1,8 +1,11 @@
 /*
  * segfit: random operations against a shadow model, edge sizes, free status
- * codes, the mapped path for large blocks, and in-place realloc.
+ * codes, the mapped path for large blocks, in-place realloc, and check()
+ * catching damage to boundary tags, free and quick lists, and bitmaps.
  */
 #include "shadow.h"
+
+#include "../../allocators/segfit/segfit.h"
 
 #define THRESHOLD ((size_t)128 << 10)
 
@@ -209,6 +212,67 @@ static void test_trim_gives_memory_back(void)
     close_heap(&f);
 }
 
+/* ---- check() ------------------------------------------------------------- */
+
+/* check() fails, and its reason names `what`.  The caller then undoes the
+ * damage, so destroy() and the next case see a whole heap. */
+static void expect_damage(const fixture *f, const char *what)
+{
+    char msg[256] = "";
+    CHECK(f->a->check(f->heap, msg, sizeof msg) != 0);
+    CHECK_STR_CONTAINS(msg, what);
+    CHECK_STR_CONTAINS(msg, "segfit: ");
+}
+
+/* One word of a boundary tag, a list link or a bitmap is broken, as an
+ * overflow or a write after free would, and check() names what is wrong. */
+static void test_check_reports_damage(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    sf_heap *h = f.heap;
+    char *a = f.a->malloc(f.heap, 2000), *b = f.a->malloc(f.heap, 2000);
+    char *c = f.a->malloc(f.heap, 2000), *q = f.a->malloc(f.heap, 100);
+    char *guard = f.a->malloc(f.heap, 100);
+    REQUIRE(a && b && c && q && guard);
+    CHECK_EQ_U(f.a->free(f.heap, b), HB_FREE_OK); /* too big to park: listed */
+    CHECK_EQ_U(f.a->free(f.heap, q), HB_FREE_OK); /* parked in a quick list */
+    sf_block *fb = sf_block_of(b), *cb = sf_block_of(c), *qb = sf_block_of(q);
+    REQUIRE(sf_is_free(fb) && sf_next(fb) == cb && (qb->head & SF_CACHED));
+    CHECK(heap_ok(&f));
+
+    /* b's footer (c's prev_size) no longer matches b's size */
+    cb->prev_size += 16;
+    expect_damage(&f, "footer");
+    cb->prev_size -= 16;
+
+    /* b's header loses its free flag, as an overflow out of a would do */
+    fb->head &= ~SF_FREE;
+    expect_damage(&f, "PREV_FREE");
+    fb->head |= SF_FREE;
+
+    /* b's list link names a, a block in use */
+    sf_block *link = fb->next_free;
+    fb->next_free = sf_block_of(a);
+    expect_damage(&f, "not a free heap block");
+    fb->next_free = link;
+
+    /* the parked block loses its CACHED flag */
+    qb->head &= ~SF_CACHED;
+    expect_damage(&f, "not a parked block");
+    qb->head |= SF_CACHED;
+
+    /* the second-level bit of b's list is cleared: malloc would not find b */
+    unsigned fl, sl;
+    sf_mapping(sf_size(fb), &fl, &sl);
+    h->sl_bitmap[fl] ^= 1u << sl;
+    expect_damage(&f, "bitmap bit");
+    h->sl_bitmap[fl] ^= 1u << sl;
+
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+}
+
 int main(void)
 {
     lib = load_lib("segfit", NULL);
@@ -223,5 +287,6 @@ int main(void)
     RUN(test_realloc_in_place);
     RUN(test_parked_blocks_merge_before_growth);
     RUN(test_trim_gives_memory_back);
+    RUN(test_check_reports_damage);
     return check_summary();
 }
