@@ -20,7 +20,9 @@ static int fail(char *msg, size_t msglen, const char *fmt, ...)
     if (msg && msglen) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(msg, msglen, fmt, ap);
+        int k = snprintf(msg, msglen, "nova: ");
+        if (k > 0 && (size_t)k < msglen)
+            vsnprintf(msg + k, msglen - (size_t)k, fmt, ap);
         va_end(ap);
     }
     return 1;
