@@ -2,7 +2,9 @@
  * The loader: every contract loads and is recognised, and every way of
  * failing names the path and what was looked for.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -109,6 +111,76 @@ static void test_no_contract_names_symbols(void)
     CHECK_STR_CONTAINS(err, "create_memory_manager");
     CHECK_STR_CONTAINS(err, "malloc_my_realize");
     CHECK_STR_CONTAINS(err, "malloc free (libc)");
+    /* what dlsym itself said */
+    CHECK_STR_CONTAINS(err, "no_contract.so: no allocator contract (dlsym: undefined symbol: ");
+}
+
+/* Copies the file at from to the file at to. */
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    char buf[65536];
+    size_t n;
+    int rc = in && out ? 0 : -1;
+    while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n)
+            rc = -1;
+    if (in)
+        fclose(in);
+    if (out && fclose(out))
+        rc = -1;
+    return rc;
+}
+
+/* A bare file name is a file of the working directory, not a name for the
+ * dynamic linker's search; a versioned soname counts as a library name;
+ * a built-in name wins over a file of the same name. */
+static void test_names_in_working_directory(void)
+{
+    char cwd[1024], dir[] = "/tmp/hb-loader-XXXXXX";
+    REQUIRE(getcwd(cwd, sizeof cwd) && mkdtemp(dir));
+    REQUIRE(chdir(HB_TEST_FIXTURES) == 0);
+    hb_loaded *l = load("lab_firstfit.so");
+    CHECK(l && l->contract == HB_CONTRACT_LAB);
+    if (l)
+        CHECK(!strcmp(l->path, "./lab_firstfit.so"));
+    hb_unload(l);
+
+    REQUIRE(chdir(dir) == 0);
+    REQUIRE(copy_file(HB_TEST_FIXTURES "/lab_legacy.so", "liblab.so.1") == 0);
+    REQUIRE(copy_file(HB_TEST_FIXTURES "/lab_legacy.so", "liblab.so.1.2.3") == 0);
+    REQUIRE(copy_file(HB_TEST_FIXTURES "/lab_legacy.so", "mmap") == 0);
+    static const char *const versioned[] = { "liblab.so.1", "liblab.so.1.2.3" };
+    for (size_t i = 0; i < 2; i++) {
+        l = load(versioned[i]);
+        CHECK(l && l->contract == HB_CONTRACT_LAB);
+        if (!l) {
+            fprintf(stderr, "  %s: %s\n", versioned[i], err);
+            continue;
+        }
+        CHECK(!strcmp(l->name, "liblab"));
+        CHECK(!strncmp(l->path, "./liblab.so.1", 13));
+        hb_unload(l);
+    }
+    l = load("mmap");
+    CHECK(l && l->contract == HB_CONTRACT_BASELINE);
+    hb_unload(l);
+
+    /* Not a file here: the dynamic linker's search path, which holds the
+     * C library. */
+    l = load("libc.so.6");
+    CHECK(l && l->contract == HB_CONTRACT_LIBC);
+    hb_unload(l);
+    CHECK(load("libnothere.so.7") == NULL);
+    CHECK_STR_CONTAINS(err, "cannot load allocator library libnothere.so.7");
+    CHECK(load("libnothere.so.x") == NULL);
+    CHECK_STR_CONTAINS(err, "unknown allocator 'libnothere.so.x'");
+
+    unlink("liblab.so.1");
+    unlink("liblab.so.1.2.3");
+    unlink("mmap");
+    REQUIRE(chdir(cwd) == 0);
+    rmdir(dir);
 }
 
 static void test_abi_mismatch(void)
@@ -134,6 +206,8 @@ static void test_spec_labels(void)
     CHECK(!strcmp(b, "buddy"));
     hb_spec_label("tcmalloc", b, sizeof b);
     CHECK(!strcmp(b, "tcmalloc"));
+    hb_spec_label("libmine.so.1.0", b, sizeof b);
+    CHECK(!strcmp(b, "libmine"));
 }
 
 /* A lab heap maps its arena from the memory source and serves from it; a
@@ -176,6 +250,7 @@ int main(void)
     RUN(test_builtin_suite_library);
     RUN(test_missing_file_names_path_and_dlerror);
     RUN(test_no_contract_names_symbols);
+    RUN(test_names_in_working_directory);
     RUN(test_abi_mismatch);
     RUN(test_unknown_builtin);
     RUN(test_spec_labels);

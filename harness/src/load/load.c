@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *const hb_builtin_names[] = {
@@ -54,10 +55,42 @@ static bool in_list(const char *const *list, const char *s)
     return false;
 }
 
+/* "libfoo.so", or a versioned soname "libfoo.so.2", "libfoo.so.6.0.1". */
+static bool has_library_suffix(const char *spec)
+{
+    const char *so = NULL;
+    for (const char *p = strstr(spec, ".so"); p; p = strstr(p + 1, ".so"))
+        so = p;
+    if (!so || so == spec)
+        return false;
+    const char *p = so + 3;
+    while (*p == '.' && p[1] >= '0' && p[1] <= '9') {
+        p++;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    return *p == '\0';
+}
+
+static bool is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The lookup order of a spec (docs/allocator-contract.md):
+ *   1. containing '/': a path, as written;
+ *   2. a built-in name: the built-in, even if a file of that name exists;
+ *   3. an existing file in the working directory: that file;
+ *   4. ending in .so or .so.N[.M...]: a library name dlopen looks up in the
+ *      dynamic linker's search path (LD_LIBRARY_PATH, ld.so.cache, /lib);
+ *   5. anything else is an unknown name. */
 static bool spec_is_path(const char *spec)
 {
-    size_t n = strlen(spec);
-    return strchr(spec, '/') || (n >= 3 && !strcmp(spec + n - 3, ".so"));
+    if (strchr(spec, '/'))
+        return true;
+    return !in_list(hb_builtin_names, spec) &&
+           (is_file(spec) || has_library_suffix(spec));
 }
 
 /* <directory of /proc/self/exe>/allocators/<name>.so when it exists, else
@@ -202,10 +235,44 @@ static bool try_libc(hb_loaded *l)
     return true;
 }
 
+/* What dlerror() says of the last symbol of the contracts that dlsym does
+ * not find, without the library's name it starts with.  The lookups are
+ * made again here, on the way out, because dlerror() is reset by every
+ * successful call and reading it after each lookup would free and allocate
+ * in the process heap that a libc-contract allocator is measured in. */
+static void last_dlsym_error(const hb_loaded *l, char *out, size_t len)
+{
+    static const char *const wanted[] = { HB_ALLOCATOR_SYMBOL, "create_memory_manager",
+                                          "allocate_memory", "malloc_my_realize",
+                                          "release_memory", "destroy_memory_manager", "malloc",
+                                          "free", NULL };
+    struct link_map *lm = NULL;
+    const char *names[2] = { l->path, NULL };
+    if (dlinfo(l->dl, RTLD_DI_LINKMAP, &lm) == 0 && lm)
+        names[1] = lm->l_name;
+    out[0] = '\0';
+    for (const char *const *s = wanted; *s; s++) {
+        dlerror();
+        const char *e = dlsym(l->dl, *s) ? NULL : dlerror();
+        if (!e)
+            continue;
+        snprintf(out, len, "%s", e);
+        for (int i = 0; i < 2; i++) {
+            size_t n = names[i] ? strlen(names[i]) : 0;
+            if (n && !strncmp(e, names[i], n) && !strncmp(e + n, ": ", 2)) {
+                snprintf(out, len, "%s", e + n + 2);
+                break;
+            }
+        }
+    }
+}
+
 /* Names the symbols of each contract that the library does not define, so
  * a user sees how close it came. */
 static void no_contract_error(hb_loaded *l, char *err, size_t errlen)
 {
+    char why[512];
+    last_dlsym_error(l, why, sizeof why);
     static const char *const lab[] = { "create_memory_manager", "release_memory",
                                        "destroy_memory_manager", NULL };
     char found[256] = "";
@@ -214,10 +281,11 @@ static void no_contract_error(hb_loaded *l, char *err, size_t errlen)
             strncat(found, found[0] ? ", " : "", sizeof found - strlen(found) - 1);
             strncat(found, *s, sizeof found - strlen(found) - 1);
         }
-    seterr(err, errlen, "%s: no allocator contract: looked for heapbench_allocator (native); "
-           "create_memory_manager allocate_memory|malloc_my_realize release_memory "
+    seterr(err, errlen, "%s: no allocator contract%s%s%s: looked for heapbench_allocator "
+           "(native); create_memory_manager allocate_memory|malloc_my_realize release_memory "
            "destroy_memory_manager (lab report); malloc free (libc)%s%s",
-           l->path, found[0] ? "; the library defines only " : "", found);
+           l->path, why[0] ? " (dlsym: " : "", why, why[0] ? ")" : "",
+           found[0] ? "; the library defines only " : "", found);
 }
 
 static int detect_contract(hb_loaded *l, char *err, size_t errlen)
@@ -239,7 +307,14 @@ static int detect_contract(hb_loaded *l, char *err, size_t errlen)
 static int resolve(const char *spec, hb_loaded *l, char *err, size_t errlen)
 {
     if (spec_is_path(spec)) {
-        snprintf(l->path, sizeof l->path, "%s", spec);
+        /* dlopen searches the system's directories for a name without '/',
+         * so a file of the working directory is named as one. */
+        bool here = !strchr(spec, '/') && is_file(spec);
+        if (snprintf(l->path, sizeof l->path, "%s%s", here ? "./" : "", spec) >=
+            (int)sizeof l->path) {
+            seterr(err, errlen, "allocator path too long: %s", spec);
+            return -1;
+        }
         label_of_path(spec, l->name, sizeof l->name);
         return 0;
     }
@@ -256,8 +331,8 @@ static int resolve(const char *spec, hb_loaded *l, char *err, size_t errlen)
         }
     if (!strcmp(spec, "mmap"))
         return 0;
-    seterr(err, errlen, "unknown allocator '%s': expected a library path (containing '/' or "
-           "ending in .so) or one of buddy, pow2, firstfit, bestfit, segfit, pagemeta, nova, "
+    seterr(err, errlen, "unknown allocator '%s': expected a library path (containing '/', "
+           "ending in .so or .so.N, or an existing file) or one of buddy, pow2, firstfit, bestfit, segfit, pagemeta, nova, "
            "glibc, jemalloc, mimalloc, tcmalloc, mmap", spec);
     return -1;
 }

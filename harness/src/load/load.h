@@ -84,10 +84,12 @@ typedef struct hb_loaded {
 } hb_loaded;
 
 /*
- * Loads spec.  A spec containing '/' or ending in ".so" is a path; anything
- * else is a built-in name (hb_builtin_names).  Returns the loaded allocator,
- * or NULL with a message naming the path, the dlerror() text and the
- * symbols looked for written to err.
+ * Loads spec, looked up in this order: a spec containing '/' is a path; a
+ * built-in name (hb_builtin_names) is the built-in; a file of the working
+ * directory is that file; a name ending in .so or .so.N[.M...] is a library
+ * the dynamic linker finds in its search path; anything else is unknown.
+ * Returns the loaded allocator, or NULL with a message naming the path, the
+ * dlerror() text and the symbols looked for written to err.
  */
 hb_loaded *hb_load(const char *spec, const hb_load_opts *opts, char *err, size_t errlen);
 
