@@ -157,7 +157,39 @@ static void test_crash_is_reported(void)
     int st = run(args);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
     CHECK_STR_CONTAINS(err, "#HB-FAULT signal=SIGSEGV pass=measure op=99 line=100\n");
+
+    /* Isolated, the crash is a result: the report's status, exit 0. */
+    const char *iso[] = { "run", "--isolate", "--no-cache", HB_TEST_FIXTURES "/crash_at_100.so",
+                          big, NULL };
+    CHECK(exit_code(run(iso)) == 0);
+    CHECK_STR_CONTAINS(out, "crash_at_100 on ");
+    CHECK_STR_CONTAINS(out, "status       crashed: SIGSEGV at op 99 (trace line 100) in the "
+                            "measure pass\n");
+    CHECK_STR_CONTAINS(err, "#HB-FAULT signal=SIGSEGV");
     unlink(big);
+}
+
+static void test_isolate_rows_and_usage(void)
+{
+    /* an ok row is the replay's own */
+    const char *ok[] = { "run", "--csv", "--csv-header", "--isolate", "--no-cache", "--name",
+                         "sys", "glibc", trace_path, NULL };
+    CHECK(exit_code(run(ok)) == 0);
+    CHECK(!strncmp(out, hb_csv_header(), strlen(hb_csv_header())));
+    const char *row = strchr(out, '\n');
+    REQUIRE(row);
+    CHECK(!strncmp(row + 1, "sys,cli,1,ok,,14,", 17));
+    CHECK(strchr(row + 1, '\n') && !strchr(row + 1, '\n')[1]); /* header and one row */
+    /* a load error is a row too, and so exits 0 */
+    const char *gone[] = { "run", "--csv", "--isolate", "/nonexistent/x.so", trace_path, NULL };
+    CHECK(exit_code(run(gone)) == 0);
+    CHECK(!strncmp(out, "x,cli,1,load-error,", 19));
+    const char *lone[] = { "run", "--timeout", "5s", "glibc", trace_path, NULL };
+    CHECK(exit_code(run(lone)) == 2);
+    CHECK_STR_CONTAINS(err, "--timeout applies to --isolate only");
+    const char *bad[] = { "run", "--isolate", "--timeout", "soon", "glibc", trace_path, NULL };
+    CHECK(exit_code(run(bad)) == 2);
+    CHECK_STR_CONTAINS(err, "--timeout expects a duration");
 }
 
 int main(void)
@@ -184,6 +216,7 @@ int main(void)
     RUN(test_trace_error_exit_1);
     RUN(test_usage_exit_2);
     RUN(test_crash_is_reported);
+    RUN(test_isolate_rows_and_usage);
     unlink(trace_path);
     unlink(out_path);
     unlink(err_path);

@@ -1,6 +1,8 @@
 /* The driver end to end: cells in their own processes, a crash and a hang
  * become rows, results.csv is complete after each run, --resume runs only
- * what is missing.  Also the child-process runner on its own. */
+ * what is missing, a trace that cannot be loaded is reported once and in
+ * full.  The command lines of bench and plan, through the heapbench binary.
+ * Also the child-process runner on its own. */
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -164,6 +166,132 @@ static void test_bad_config_fails(void)
     free(log);
 }
 
+/* A configuration whose globs take in the malformed traces of the test
+ * data next to the tiny good one. */
+static char bad_traces_config[300];
+
+static void write_bad_traces_config(void)
+{
+    snprintf(bad_traces_config, sizeof bad_traces_config, "%s/bad-traces.yaml", dir);
+    FILE *f = fopen(bad_traces_config, "w");
+    if (!f)
+        return;
+    fprintf(f, "allocators: [mmap, glibc]\ntraces: ['%s/traces/bad/*', '%s/*.trace']\n",
+            HB_TEST_DATA, dir);
+    fclose(f);
+}
+
+static void test_unloadable_traces(void)
+{
+    char *log = NULL, out[300];
+    size_t len = 0;
+    snprintf(out, sizeof out, "%s/bad-results", dir);
+    FILE *lf = open_memstream(&log, &len);
+    hb_bench_opts o = { .config = bad_traces_config, .out_root = out, .jobs = 1, .progress = lf };
+    int rc = hb_bench_run(&o);
+    fclose(lf);
+    CHECK_EQ_U(rc, 3);
+    /* every problem of each bad trace, with its line, before the first cell */
+    const char *first_cell = strstr(log, "[1/6] ");
+    REQUIRE(first_cell != NULL);
+    const char *p = strstr(log, "bad/errors.trace:4: error: expected an operation");
+    CHECK(p != NULL && p < first_cell);
+    p = strstr(log, "bad/errors.trace:24: error: expected SIZE after 'r 9'");
+    CHECK(p != NULL && p < first_cell);
+    p = strstr(log, "bad/not-xz.trace.xz: error: expected xz data");
+    CHECK(p != NULL && p < first_cell);
+    CHECK_STR_CONTAINS(log, "2 of 3 traces cannot be loaded");
+    /* their cells are rows all the same, and the good trace runs */
+    CHECK_STR_CONTAINS(log, "] mmap errors rep 1 ... load-error, 0.0 s");
+    CHECK_STR_CONTAINS(log, "] glibc errors rep 1 ... load-error, 0.0 s");
+    CHECK_STR_CONTAINS(log, "] mmap tiny rep 1 ... ok");
+    CHECK_STR_CONTAINS(log, "[6/6] ");
+    CHECK_STR_CONTAINS(log, " 4 load-error");
+    CHECK_STR_CONTAINS(log, " 2 ok");
+    char want[600];
+    snprintf(want, sizeof want, "heapbench bench: 2 traces cannot be loaded: %s/traces/bad/"
+             "errors.trace, %s/traces/bad/not-xz.trace.xz", HB_TEST_DATA, HB_TEST_DATA);
+    CHECK_STR_CONTAINS(log, want);
+    free(log);
+
+    char path[400], err[512];
+    snprintf(path, sizeof path, "%s/latest/results.csv", out);
+    hb_csv_table t;
+    REQUIRE(hb_csv_read(path, &t, err, sizeof err) == 0);
+    CHECK_EQ_U(t.nrows, 6);
+    long ct = hb_csv_col(&t, "trace"), cs = hb_csv_col(&t, "status"),
+         cd = hb_csv_col(&t, "detail");
+    unsigned load_errors = 0;
+    for (size_t r = 0; r < t.nrows; r++) {
+        if (strcmp(t.fields[r][ct], "errors"))
+            continue;
+        load_errors++;
+        CHECK(!strcmp(t.fields[r][cs], "load-error"));
+        CHECK_STR_CONTAINS(t.fields[r][cd], "errors.trace: 20 errors; the first: ");
+        CHECK_STR_CONTAINS(t.fields[r][cd], "errors.trace:4: error: expected an operation");
+    }
+    CHECK_EQ_U(load_errors, 2);
+    hb_csv_table_free(&t);
+}
+
+/* Runs a command line of the heapbench binary; its stdout and stderr
+ * together in *text, its exit status returned. */
+static int heapbench(const char *args, char **text)
+{
+    const char *exe = getenv("HB_HEAPBENCH");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", exe && *exe ? exe : HB_ALLOCATOR_DIR "/../heapbench",
+             args);
+    FILE *p = popen(cmd, "r");
+    size_t len = 0;
+    FILE *out = open_memstream(text, &len);
+    char buf[4096];
+    size_t n;
+    while (p && (n = fread(buf, 1, sizeof buf, p)) > 0)
+        fwrite(buf, 1, n, out);
+    fclose(out);
+    int status = p ? pclose(p) : -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static unsigned count_of(const char *text, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+static void test_cli_filters_add_up(void)
+{
+    char args[1024], *text = NULL;
+    snprintf(args, sizeof args, "plan --config '%s' --filter-allocator mmap "
+             "--filter-allocator 'gl*'", config);
+    CHECK_EQ_U(heapbench(args, &text), 0);
+    CHECK_EQ_U(count_of(text, " run --csv "), 2);
+    CHECK_STR_CONTAINS(text, "--name mmap ");
+    CHECK_STR_CONTAINS(text, "--name glibc ");
+    free(text);
+
+    snprintf(args, sizeof args, "plan --config '%s' --filter-trace errors --filter-trace tiny",
+             bad_traces_config);
+    CHECK_EQ_U(heapbench(args, &text), 0);
+    CHECK_EQ_U(count_of(text, " run --csv "), 4);
+    CHECK_EQ_U(count_of(text, "errors.trace\n"), 2);
+    CHECK_EQ_U(count_of(text, "tiny.trace\n"), 2);
+    CHECK(strstr(text, "not-xz") == NULL);
+    free(text);
+
+    snprintf(args, sizeof args, "bench --config '%s' --out '%s/cli' --filter-allocator mmap "
+             "--filter-trace tiny --filter-trace 'not-*'", bad_traces_config, dir);
+    CHECK_EQ_U(heapbench(args, &text), 3);
+    CHECK_STR_CONTAINS(text, "] mmap not-xz rep 1 ... load-error");
+    CHECK_STR_CONTAINS(text, "] mmap tiny rep 1 ... ok");
+    CHECK_STR_CONTAINS(text, "2 cells run");
+    CHECK_STR_CONTAINS(text, "1 trace cannot be loaded: ");
+    free(text);
+}
+
 static void test_job_timeout_kills_group(void)
 {
     /* The shell ignores SIGTERM, so only the SIGKILL after the grace ends
@@ -212,12 +340,15 @@ int main(void)
     snprintf(trace, sizeof trace, "%s/tiny.trace", dir);
     write_trace();
     write_config();
+    write_bad_traces_config();
     RUN(test_fault_line);
     RUN(test_job_without_row);
     RUN(test_job_timeout_kills_group);
     RUN(test_bad_config_fails);
     RUN(test_matrix_with_crash_and_hang);
     RUN(test_resume_skips_finished_cells);
+    RUN(test_unloadable_traces);
+    RUN(test_cli_filters_add_up);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

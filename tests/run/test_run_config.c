@@ -1,10 +1,13 @@
 /* bench.yaml parsing: every key, and one message per kind of mistake, each
- * naming FILE:LINE:COL and what was expected. */
+ * naming FILE:LINE:COL and what was expected; every mistake of a file at
+ * once; and the mistakes found only when the plan is made (a missing
+ * library, globs that match nothing), located the same way. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "run/config.h"
+#include "run/plan.h"
 
 #define CFG(name) HB_TEST_DATA "/configs/" name
 
@@ -150,6 +153,102 @@ static void test_syntax_error(void)
     CHECK_STR_CONTAINS(err, "broken.yaml:");
 }
 
+static unsigned count_lines(const char *s)
+{
+    unsigned n = *s != '\0';
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static void test_every_mistake_reported(void)
+{
+    hb_config c;
+    char err[8192] = "";
+    const char *file = CFG("several_mistakes.yaml");
+    CHECK(hb_config_load(file, &c, err, sizeof err) == -1);
+    CHECK_STR_CONTAINS(err, "several_mistakes.yaml:6:1: error: configuration: unknown key "
+                            "'repetition'");
+    CHECK_STR_CONTAINS(err, "several_mistakes.yaml:4:5: error: allocator 'hoard'");
+    CHECK_STR_CONTAINS(err, "several_mistakes.yaml:5:42: error: allocator: unknown key 'colour'");
+    CHECK_STR_CONTAINS(err, "several_mistakes.yaml:5:36: error: arena: expected a size");
+    CHECK_STR_CONTAINS(err, "several_mistakes.yaml:7:10: error: timeout: expected a duration");
+    CHECK_STR_CONTAINS(err, "several_mistakes.yaml:8:29: error: traces: expected a string, got a "
+                            "list");
+    CHECK_EQ_U(count_lines(err), 6);
+}
+
+static void test_many_mistakes_fit_the_buffer(void)
+{
+    /* 40 unknown allocators: the lines that fit, then how many did not. */
+    char text[2048] = "traces: [x.trace]\nallocators:\n";
+    for (int i = 0; i < 40; i++)
+        snprintf(text + strlen(text), sizeof text - strlen(text), "  - nope%d\n", i);
+    hb_config c;
+    char err[1024] = "";
+    CHECK(hb_config_parse("many.yaml", text, strlen(text), &c, err, sizeof err) == -1);
+    CHECK(strlen(err) < sizeof err);
+    CHECK_STR_CONTAINS(err, "many.yaml:3:5: error: allocator 'nope0'");
+    CHECK_STR_CONTAINS(err, " more problems");
+    CHECK(strstr(err, "'nope39'") == NULL);
+}
+
+/* A missing required library is located to its column and the dynamic
+ * loader says why; an optional one is only a note. */
+static void test_missing_library_located(void)
+{
+    hb_config c;
+    char err[8192] = "";
+    REQUIRE(hb_config_load(CFG("missing_library.yaml"), &c, err, sizeof err) == 0);
+    hb_plan p;
+    char *notes = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&notes, &len);
+    CHECK(hb_plan_build(&c, NULL, &p, f, err, sizeof err) == -1);
+    fclose(f);
+    CHECK_STR_CONTAINS(err, "missing_library.yaml:4:5: error: allocator 'gone': library "
+                            "/nonexistent/gone.so cannot be loaded (");
+    CHECK_STR_CONTAINS(err, "No such file or directory); expected it to be built");
+    CHECK(strstr(err, "elsewhere") == NULL);
+    CHECK_STR_CONTAINS(notes, "skipping elsewhere:");
+    free(notes);
+    hb_config_free(&c);
+}
+
+static void test_no_trace_located(void)
+{
+    hb_config c;
+    char err[8192] = "";
+    REQUIRE(hb_config_load(CFG("no_trace_match.yaml"), &c, err, sizeof err) == 0);
+    hb_plan p;
+    CHECK(hb_plan_build(&c, NULL, &p, NULL, err, sizeof err) == -1);
+    CHECK_STR_CONTAINS(err, "no_trace_match.yaml:3:3: error: traces: expected the globs to match "
+                            "at least one .trace");
+    hb_config_free(&c);
+
+    /* Traces that match, all left out by the filter: still the traces: list. */
+    static const char text[] = "allocators: [mmap]\ntraces: [traces/handmade/*.trace]\n";
+    REQUIRE(hb_config_parse("mem.yaml", text, strlen(text), &c, err, sizeof err) == 0);
+    hb_plan_filter flt = { NULL, "no-such-trace" };
+    CHECK(hb_plan_build(&c, &flt, &p, NULL, err, sizeof err) == -1);
+    CHECK_STR_CONTAINS(err, "mem.yaml:2:9: error: traces: expected the globs to match at least "
+                            "one trace that passes --filter-trace 'no-such-trace'");
+    hb_config_free(&c);
+}
+
+static void test_glob_positions(void)
+{
+    hb_config c;
+    char err[1024] = "";
+    REQUIRE(hb_config_load(CFG("good.yaml"), &c, err, sizeof err) == 0);
+    CHECK_EQ_U(c.traces_pos.line, 14);
+    CHECK_EQ_U(c.traces_pos.col, 3);
+    CHECK_EQ_U(c.trace_pos[1].line, 15);
+    CHECK_EQ_U(c.trace_pos[1].col, 5);
+    CHECK_EQ_U(c.allocs[1].col, 5);
+    hb_config_free(&c);
+}
+
 int main(void)
 {
     RUN(test_good_config);
@@ -168,5 +267,10 @@ int main(void)
     RUN(test_zero_repetitions);
     RUN(test_missing_file);
     RUN(test_syntax_error);
+    RUN(test_every_mistake_reported);
+    RUN(test_many_mistakes_fit_the_buffer);
+    RUN(test_missing_library_located);
+    RUN(test_no_trace_located);
+    RUN(test_glob_positions);
     return check_summary();
 }

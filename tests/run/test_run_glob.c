@@ -1,11 +1,13 @@
 /* Finding traces: globs with "**", the trace suffixes, sorting, duplicates,
- * and trace names read from headers. */
+ * and trace names read from headers; a configuration's traces, each file
+ * once, and two files of one name refused. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "run/config.h"
 #include "run/tracefind.h"
 
 static char root[256];
@@ -148,6 +150,93 @@ static void test_compressed_name(void)
     CHECK(!strcmp(name, "packed"));
 }
 
+/* A configuration whose traces: are the given globs, one a line, under root. */
+static int parse_globs(hb_config *c, const char *const *globs)
+{
+    char text[2048] = "allocators: [mmap]\ntraces:\n", err[1024] = "";
+    for (size_t i = 0; globs[i]; i++)
+        snprintf(text + strlen(text), sizeof text - strlen(text), "  - '%s/%s'\n", root,
+                 globs[i]);
+    int rc = hb_config_parse("cfg.yaml", text, strlen(text), c, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    return rc;
+}
+
+static void test_config_file_once(void)
+{
+    put("once/one/foo.trace", "a 1 8\nf 1\n");
+    char target[512], link[512];
+    snprintf(target, sizeof target, "%s/once/one/foo.trace", root);
+    snprintf(link, sizeof link, "%s/once/link.trace", root);
+    REQUIRE(symlink(target, link) == 0);
+    /* the file by a glob, by a path with "./" in it, and by a link */
+    static const char *const globs[] = { "once/**/*.trace", "once/./one/foo.trace",
+                                         "once/*.trace", "once/none/*.trace", NULL };
+    hb_config c;
+    REQUIRE(parse_globs(&c, globs) == 0);
+    hb_tracelist l;
+    char err[1024];
+    hb_errs errs;
+    hb_errs_init(&errs, err, sizeof err);
+    CHECK(hb_config_traces(&c, &l, &errs) == 0);
+    CHECK_EQ_U(errs.n, 0);
+    REQUIRE(l.paths.n == 1);
+    CHECK(!strcmp(l.paths.v[0], target)); /* the file's own path, not the link */
+    CHECK(!strcmp(l.names[0], "foo"));
+    CHECK_EQ_U(l.glob[0], 0);
+    CHECK_EQ_U(l.matched[0], 2); /* the file and the link */
+    CHECK_EQ_U(l.matched[1], 1);
+    CHECK_EQ_U(l.matched[2], 1);
+    CHECK_EQ_U(l.matched[3], 0);
+    hb_tracelist_free(&l);
+    hb_config_free(&c);
+}
+
+static void test_config_same_name_refused(void)
+{
+    put("same/a/foo.trace", "a 1 8\nf 1\n");
+    put("same/b/foo.trace", "a 1 16\nf 1\n");
+    put("same/b/named.trace", "#! name: foo\na 1 8\nf 1\n");
+    put("same/b/comma.trace", "#! name: x,y\na 1 8\nf 1\n");
+    static const char *const globs[] = { "same/a/*.trace", "same/b/*.trace", NULL };
+    hb_config c;
+    REQUIRE(parse_globs(&c, globs) == 0);
+    hb_tracelist l;
+    char err[2048], want[1024];
+    hb_errs errs;
+    hb_errs_init(&errs, err, sizeof err);
+    CHECK(hb_config_traces(&c, &l, &errs) == -1);
+    hb_errs_end(&errs);
+    CHECK_EQ_U(errs.n, 2);
+    /* each later file at its own glob (line 4), naming the first file's */
+    snprintf(want, sizeof want, "cfg.yaml:4:5: error: %s/same/b/foo.trace and %s/same/a/foo.trace "
+             "(matched by the glob on line 3) are both named \"foo\": rename one (or give it a "
+             "'#! name:' header)", root, root);
+    CHECK_STR_CONTAINS(err, want);
+    snprintf(want, sizeof want, "cfg.yaml:4:5: error: %s/same/b/named.trace and "
+             "%s/same/a/foo.trace", root, root);
+    CHECK_STR_CONTAINS(err, want);
+    CHECK_EQ_U(l.paths.n, 4); /* the list is still there, for list to show */
+    bool comma = false;
+    for (size_t i = 0; i < l.paths.n; i++)
+        comma = comma || !strcmp(l.names[i], "x_y"); /* as results.csv will have it */
+    CHECK(comma);
+    hb_tracelist_free(&l);
+    hb_config_free(&c);
+
+    /* Within one glob, the message names no other line. */
+    static const char *const one[] = { "same/**/foo.trace", NULL };
+    REQUIRE(parse_globs(&c, one) == 0);
+    hb_errs_init(&errs, err, sizeof err);
+    CHECK(hb_config_traces(&c, &l, &errs) == -1);
+    snprintf(want, sizeof want, "cfg.yaml:3:5: error: %s/same/b/foo.trace and %s/same/a/foo.trace "
+             "are both named \"foo\"", root, root);
+    CHECK_STR_CONTAINS(err, want);
+    hb_tracelist_free(&l);
+    hb_config_free(&c);
+}
+
 int main(void)
 {
     make_tree();
@@ -158,6 +247,8 @@ int main(void)
     RUN(test_literal_and_missing);
     RUN(test_names);
     RUN(test_compressed_name);
+    RUN(test_config_file_once);
+    RUN(test_config_same_name_refused);
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);
     if (system(cmd) != 0)

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "run/bench.h"
@@ -23,8 +24,28 @@ static void usage(FILE *f)
             "  --resume RUN_DIR   complete an interrupted run: cells already in\n"
             "                     RUN_DIR/results.csv are skipped (config: RUN_DIR/config.yaml)\n"
             "  --filter-allocator, --filter-trace  comma-separated globs over names\n"
-            "                     (trace globs also match paths)\n"
-            "  -j N               cells at a time (default 1; more disturbs the timings)\n");
+            "                     (trace globs also match paths); given again, the globs\n"
+            "                     add up: a cell runs when any glob matches\n"
+            "  -j N               cells at a time (default 1; more disturbs the timings)\n"
+            "\n"
+            "Every trace is loaded once before the first cell; one that cannot be has its\n"
+            "problems printed, and its cells become load-error rows without running.\n"
+            "Exit status: 0 every cell has a row, 1 the run could not start or was\n"
+            "interrupted, 2 bad command line, 3 done but some traces cannot be loaded.\n");
+}
+
+/* A repeated filter option adds its globs to those of the earlier ones. */
+static char *add_globs(char *list, const char *more)
+{
+    if (!list)
+        return strdup(more);
+    size_t n = strlen(list), m = strlen(more);
+    char *joined = realloc(list, n + 1 + m + 1);
+    if (!joined)
+        return list;
+    joined[n] = ',';
+    memcpy(joined + n + 1, more, m + 1);
+    return joined;
 }
 
 int hb_cmd_bench(int argc, char **argv)
@@ -40,34 +61,41 @@ int hb_cmd_bench(int argc, char **argv)
         { 0, 0, 0, 0 },
     };
     hb_bench_opts o = { .jobs = 1, .progress = stderr };
-    int c;
+    char *allocs = NULL, *traces = NULL;
+    int c, rc = 2;
     optind = 0;
     while ((c = getopt_long(argc, argv, "+c:o:r:A:T:j:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': o.config = optarg; break;
         case 'o': o.out_root = optarg; break;
         case 'r': o.resume = optarg; break;
-        case 'A': o.filter_allocators = optarg; break;
-        case 'T': o.filter_traces = optarg; break;
+        case 'A': allocs = add_globs(allocs, optarg); break;
+        case 'T': traces = add_globs(traces, optarg); break;
         case 'j': {
             char *end;
             long n = strtol(optarg, &end, 10);
             if (*end || n < 1 || n > 64) {
                 fprintf(stderr, "heapbench bench: -j: expected a number from 1 to 64, got '%s'\n",
                         optarg);
-                return 2;
+                goto out;
             }
             o.jobs = (unsigned)n;
             break;
         }
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'h': usage(stdout); rc = 0; goto out;
+        default: usage(stderr); goto out;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "heapbench bench: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
-        return 2;
+        goto out;
     }
-    return hb_bench_run(&o);
+    o.filter_allocators = allocs;
+    o.filter_traces = traces;
+    rc = hb_bench_run(&o);
+out:
+    free(allocs);
+    free(traces);
+    return rc;
 }

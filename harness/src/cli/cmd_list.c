@@ -14,7 +14,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: heapbench list [--config FILE]\n\n"
                "Lists the allocators of FILE (default bench.yaml) with their library and\n"
-               "whether it can be loaded, then the traces its globs match.\n");
+               "whether it can be loaded, then the traces its globs match, each file once.\n"
+               "Exits 1 when a required library is missing or two traces share a name.\n");
 }
 
 static int list_allocators(const hb_config *cfg)
@@ -31,24 +32,33 @@ static int list_allocators(const hb_config *cfg)
         missing += !w.available && !optional;
         printf("  %-12s %-8s %-28s %s%s%s\n", a->name, hb_alloc_kind_name(w.kind), state,
                w.library, a->options ? "  options: " : "", a->options ? a->options : "");
+        if (!w.available && !optional)
+            printf("  %-12s %-8s %-28s (%s)\n", "", "", "", w.reason);
     }
     return missing;
 }
 
-static void list_traces(const hb_config *cfg)
+/* Returns -1 when two traces share a name (bench would refuse to run). */
+static int list_traces(const hb_config *cfg)
 {
-    hb_pathlist all = { 0 };
+    char err[8192];
+    hb_errs errs;
+    hb_errs_init(&errs, err, sizeof err);
+    hb_tracelist all;
+    int rc = hb_config_traces(cfg, &all, &errs);
+    hb_errs_end(&errs);
     for (size_t i = 0; i < cfg->ntraces; i++)
-        if (hb_glob_traces(cfg->traces[i], &all) == 0)
+        if (all.matched[i] == 0)
             printf("  (no trace matches %s)\n", cfg->traces[i]);
-    hb_pathlist_finish(&all);
-    printf("traces (%zu):\n", all.n);
-    for (size_t i = 0; i < all.n; i++) {
-        char name[256];
-        hb_trace_display_name(all.v[i], name, sizeof name);
-        printf("  %-32s %s\n", name, all.v[i]);
+    printf("traces (%zu):\n", all.paths.n);
+    for (size_t i = 0; i < all.paths.n; i++)
+        printf("  %-32s %s\n", all.names[i], all.paths.v[i]);
+    hb_tracelist_free(&all);
+    if (rc) {
+        fflush(stdout);
+        fprintf(stderr, "%s\n", err);
     }
-    hb_pathlist_free(&all);
+    return rc;
 }
 
 int hb_cmd_list(int argc, char **argv)
@@ -73,14 +83,14 @@ int hb_cmd_list(int argc, char **argv)
         return 2;
     }
     hb_config cfg;
-    char err[1024];
+    char err[8192];
     if (hb_config_load(config, &cfg, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
     int missing = list_allocators(&cfg);
-    list_traces(&cfg);
+    int clash = list_traces(&cfg);
     printf("repetitions: %u, timeout: %g s per cell\n", cfg.repetitions, cfg.timeout_s);
     hb_config_free(&cfg);
-    return missing ? 1 : 0;
+    return missing || clash ? 1 : 0;
 }

@@ -5,6 +5,8 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "report/result.h"
@@ -17,45 +19,34 @@ static void usage(FILE *f)
                "\n"
                "Prints one 'heapbench run --csv ...' command line per cell of FILE\n"
                "(default bench.yaml).  --header first prints the CSV header line the\n"
-               "rows belong under, as a comment.\n");
+               "rows belong under, as a comment.  The filters are comma-separated globs\n"
+               "over names (trace globs also match paths); given again, the globs add up.\n");
 }
 
-int hb_cmd_plan(int argc, char **argv)
+/* A repeated filter option adds its globs to those of the earlier ones. */
+static char *add_globs(char *list, const char *more)
 {
-    static const struct option longopts[] = {
-        { "config", required_argument, NULL, 'c' },
-        { "filter-allocator", required_argument, NULL, 'A' },
-        { "filter-trace", required_argument, NULL, 'T' },
-        { "header", no_argument, NULL, 'H' },
-        { "help", no_argument, NULL, 'h' },
-        { 0, 0, 0, 0 },
-    };
-    const char *config = HB_CONFIG_DEFAULT_FILE;
-    hb_plan_filter flt = { 0 };
-    int c, header = 0;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "+c:A:T:Hh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c': config = optarg; break;
-        case 'A': flt.allocators = optarg; break;
-        case 'T': flt.traces = optarg; break;
-        case 'H': header = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        usage(stderr);
-        return 2;
-    }
+    if (!list)
+        return strdup(more);
+    size_t n = strlen(list), m = strlen(more);
+    char *joined = realloc(list, n + 1 + m + 1);
+    if (!joined)
+        return list;
+    joined[n] = ',';
+    memcpy(joined + n + 1, more, m + 1);
+    return joined;
+}
+
+static int print_plan(const char *config, const hb_plan_filter *flt, bool header)
+{
     hb_config cfg;
     hb_plan plan;
-    char err[1024];
+    char err[8192];
     if (hb_config_load(config, &cfg, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    if (hb_plan_build(&cfg, &flt, &plan, stderr, err, sizeof err)) {
+    if (hb_plan_build(&cfg, flt, &plan, stderr, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         hb_config_free(&cfg);
         return 1;
@@ -70,4 +61,41 @@ int hb_cmd_plan(int argc, char **argv)
     hb_plan_free(&plan);
     hb_config_free(&cfg);
     return 0;
+}
+
+int hb_cmd_plan(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "filter-allocator", required_argument, NULL, 'A' },
+        { "filter-trace", required_argument, NULL, 'T' },
+        { "header", no_argument, NULL, 'H' },
+        { "help", no_argument, NULL, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    const char *config = HB_CONFIG_DEFAULT_FILE;
+    char *allocs = NULL, *traces = NULL;
+    bool header = false;
+    int c, rc = 2;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "+c:A:T:Hh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'A': allocs = add_globs(allocs, optarg); break;
+        case 'T': traces = add_globs(traces, optarg); break;
+        case 'H': header = true; break;
+        case 'h': usage(stdout); rc = 0; goto out;
+        default: usage(stderr); goto out;
+        }
+    }
+    if (optind < argc) {
+        usage(stderr);
+        goto out;
+    }
+    hb_plan_filter flt = { allocs, traces };
+    rc = print_plan(config, &flt, header);
+out:
+    free(allocs);
+    free(traces);
+    return rc;
 }

@@ -1,6 +1,10 @@
 /*
  * heapbench run: replay one trace against one allocator and report it.
  *
+ * With --isolate the replay runs in a child process (this program again,
+ * without --isolate) under a wall-clock limit, and a crash or a hang still
+ * ends in a result: the row heapbench bench would record for the cell.
+ *
  * The process re-executes itself once with a larger optional static TLS
  * reserve (GLIBC_TUNABLES glibc.rtld.optional_static_tls): system
  * allocators such as jemalloc keep initial-exec TLS, which dlopen can only
@@ -8,17 +12,26 @@
  * allocator runs under the same setting, so the comparison stays fair.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "load/load.h"
 #include "replay/replay.h"
 #include "report/result.h"
+#include "run/config.h"
+#include "run/outcome.h"
+#include "run/runner.h"
+#include "run/tracefind.h"
 #include "trace/trace.h"
 #include "util/units.h"
 
@@ -26,11 +39,13 @@
 #define TLS_RESERVE "0x40000"
 
 typedef struct run_args {
-    bool csv, header, no_cache;
+    bool csv, header, no_cache, isolate;
     unsigned rep;
     const char *name, *opts, *spec, *trace;
     size_t arena, limit;
     unsigned timing;
+    const char *timing_arg; /* as given, for the isolated child */
+    double timeout_s;       /* 0: not given                      */
 } run_args;
 
 static void usage(FILE *f)
@@ -41,9 +56,10 @@ static void usage(FILE *f)
         "Replays TRACE against ALLOCATOR and reports footprint, utilization,\n"
         "throughput and per-operation latency.\n\n"
         "ALLOCATOR  a built-in name (buddy pow2 firstfit bestfit segfit pagemeta nova,\n"
-        "           glibc jemalloc mimalloc tcmalloc, mmap) or a library path (contains\n"
-        "           '/' or ends in .so): native, lab-report or libc contract\n"
-        "           (docs/allocator-contract.md)\n"
+        "           glibc jemalloc mimalloc tcmalloc, mmap), else a library: a path\n"
+        "           containing '/', a file in the working directory, or a name ending\n"
+        "           in .so or .so.N that the dynamic linker finds (libjemalloc.so.2);\n"
+        "           native, lab-report or libc contract (docs/allocator-contract.md)\n"
         "TRACE      a .trace, .trace.xz, .trace.gz or .rep file (docs/trace-format.md)\n\n"
         "options:\n"
         "  --csv                 print one CSV row (docs/results.md) instead of the report\n"
@@ -55,9 +71,15 @@ static void usage(FILE *f)
         "  --opts K=V,...        options passed to the allocator's create()\n"
         "  --timing MODE         per-op, throughput or both (default both)\n"
         "  --no-cache            do not read or write the binary trace cache\n"
+        "  --isolate             replay in a child process, so that a crash or a hang\n"
+        "                        still gives a result: status crashed (signal and op)\n"
+        "                        or timeout, as heapbench bench records it\n"
+        "  --timeout DURATION    wall-clock limit of --isolate (default 120s)\n"
         "  --help                this text\n\n"
-        "SIZE takes a suffix KiB, MiB or GiB.  Exit status: 0 a result was produced\n"
-        "(whatever its status), 1 the allocator or trace could not be loaded, 2 usage.\n");
+        "SIZE takes a suffix KiB, MiB or GiB; DURATION a number of seconds or a\n"
+        "suffix ms, s, m or h.  Exit status: 0 a result was produced (whatever its\n"
+        "status), 1 the allocator or trace could not be loaded (with --isolate that\n"
+        "too is a result, status load-error, and the exit status 0), 2 usage.\n");
 }
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -119,6 +141,11 @@ static int parse_valued(run_args *a, int argc, char **argv, int *i)
     } else if ((v = opt_value(argc, argv, i, "--timing"))) {
         if (parse_timing(v, &a->timing))
             return bad_usage("--timing expects per-op, throughput or both, got '%s'", v);
+        a->timing_arg = v;
+    } else if ((v = opt_value(argc, argv, i, "--timeout"))) {
+        if (hb_parse_duration(v, &a->timeout_s) || !(a->timeout_s > 0))
+            return bad_usage("--timeout expects a duration such as 90, 90s, 2m or 500ms, "
+                             "got '%s'", v);
     } else {
         return bad_usage("unknown option or missing value: '%s'", argv[*i]);
     }
@@ -141,6 +168,8 @@ static int parse_args(run_args *a, int argc, char **argv)
             a->header = true;
         } else if (!strcmp(s, "--no-cache")) {
             a->no_cache = true;
+        } else if (!strcmp(s, "--isolate")) {
+            a->isolate = true;
         } else if (s[0] == '-' && s[1]) {
             if (parse_valued(a, argc, argv, &i))
                 return 2;
@@ -152,6 +181,8 @@ static int parse_args(run_args *a, int argc, char **argv)
     }
     if (npos < 2)
         return bad_usage("%s", "expects ALLOCATOR and TRACE");
+    if (a->timeout_s > 0 && !a->isolate)
+        return bad_usage("%s", "--timeout applies to --isolate only");
     return 0;
 }
 
@@ -246,12 +277,159 @@ static int run_cell(const run_args *a, const hb_trace *t)
     return 0;
 }
 
+/* ---- --isolate ----------------------------------------------------------- */
+
+typedef struct argv_list {
+    char *v[32];
+    char exe[PATH_MAX];
+    char num[3][32];
+    size_t n;
+} argv_list;
+
+static void push(argv_list *l, const char *s) { l->v[l->n++] = (char *)s; }
+
+/* The child's command line: this program with the same cell, without
+ * --isolate, --timeout and --csv-header (the header is printed here). */
+static void child_argv(const run_args *a, argv_list *l)
+{
+    memset(l, 0, sizeof *l);
+    ssize_t n = readlink("/proc/self/exe", l->exe, sizeof l->exe - 1);
+    if (n > 0)
+        l->exe[n] = '\0';
+    else
+        snprintf(l->exe, sizeof l->exe, "/proc/self/exe");
+    push(l, l->exe);
+    push(l, "run");
+    if (a->csv)
+        push(l, "--csv");
+    snprintf(l->num[0], sizeof l->num[0], "%u", a->rep);
+    push(l, "--rep");
+    push(l, l->num[0]);
+    if (a->name)
+        push(l, "--name"), push(l, a->name);
+    if (a->opts)
+        push(l, "--opts"), push(l, a->opts);
+    if (a->arena) {
+        snprintf(l->num[1], sizeof l->num[1], "%zu", a->arena);
+        push(l, "--arena"), push(l, l->num[1]);
+    }
+    if (a->limit) {
+        snprintf(l->num[2], sizeof l->num[2], "%zu", a->limit);
+        push(l, "--limit"), push(l, l->num[2]);
+    }
+    if (a->timing_arg)
+        push(l, "--timing"), push(l, a->timing_arg);
+    if (a->no_cache)
+        push(l, "--no-cache");
+    push(l, a->spec);
+    push(l, a->trace);
+    l->v[l->n] = NULL;
+}
+
+/* The child leads its own process group, out of reach of a Ctrl-C or of a
+ * job runner's signal to this process: such a signal is caught, the child's
+ * group killed, and then this process ends by the same signal, without a
+ * row (the cell was stopped, it did not fail). */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig) { stop_signal = sig; }
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
+
+static void catch_stop(struct sigaction *old)
+{
+    struct sigaction sa = { .sa_handler = on_stop };
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NSTOP; i++)
+        sigaction(stop_signals[i], &sa, &old[i]);
+}
+
+static void restore_stop(const struct sigaction *old)
+{
+    for (size_t i = 0; i < NSTOP; i++)
+        sigaction(stop_signals[i], &old[i], NULL);
+}
+
+/* Runs the job to its end; false if this process was told to stop, after
+ * the child's process group is gone. */
+static bool wait_job(hb_job *j)
+{
+    while (!hb_job_step(j) && !stop_signal) {
+        struct pollfd p[2];
+        size_t n = hb_job_fds(j, p);
+        poll(p, n, hb_job_wait_ms(j));
+    }
+    if (stop_signal && !j->reaped) {
+        kill(-j->pid, SIGKILL);
+        hb_job_wait(j);
+    }
+    return !stop_signal;
+}
+
+static int run_isolated(const run_args *a)
+{
+    argv_list args;
+    child_argv(a, &args);
+    char alloc[64], trace[256];
+    if (a->name)
+        snprintf(alloc, sizeof alloc, "%s", a->name);
+    else
+        hb_spec_label(a->spec, alloc, sizeof alloc);
+    hb_trace_display_name(a->trace, trace, sizeof trace);
+    hb_cell_id id = { alloc, trace, a->rep };
+
+    struct sigaction old[NSTOP];
+    catch_stop(old);
+    hb_job j;
+    if (hb_job_start(&j, args.v, a->timeout_s > 0 ? a->timeout_s : HB_CONFIG_DEFAULT_TIMEOUT_S)) {
+        char why[PATH_MAX + 64];
+        snprintf(why, sizeof why, "cannot start %s: %s", args.v[0], strerror(errno));
+        restore_stop(old);
+        emit_load_error(a, alloc, trace, why);
+        return 0;
+    }
+    bool finished = wait_job(&j);
+    restore_stop(old);
+    if (!finished) {
+        hb_job_free(&j);
+        signal(stop_signal, SIG_DFL);
+        raise(stop_signal);
+        return 1;
+    }
+    if (j.err.len)
+        fwrite(j.err.data, 1, j.err.len, stderr);
+    if (a->csv) {
+        char status[32];
+        char *row = hb_outcome_row(&j, &id, status, sizeof status);
+        if (a->header)
+            printf("%s\n", hb_csv_header());
+        fputs(row, stdout);
+        free(row);
+    } else {
+        /* The report of a replay that ran to its end, else what became of
+         * it, after whatever the child had printed. */
+        if (j.out.len)
+            fwrite(j.out.data, 1, j.out.len, stdout);
+        if (j.timed_out || !WIFEXITED(j.wstatus) || WEXITSTATUS(j.wstatus) != 0) {
+            hb_result r;
+            hb_outcome_failure(&j, &id, &r);
+            hb_result_print(stdout, &r);
+        }
+    }
+    hb_job_free(&j);
+    return 0;
+}
+
 int hb_cmd_run(int argc, char **argv)
 {
     run_args a;
     int rc = parse_args(&a, argc, argv);
     if (rc)
         return rc < 0 ? 0 : rc;
+    /* Under heapbench bench the cell is a job already. */
+    if (a.isolate && !hb_in_job())
+        return run_isolated(&a);
     ensure_static_tls(argc, argv);
 
     hb_trace t;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "report/result.h"
 #include "run/config.h"
 #include "run/env.h"
 #include "run/outcome.h"
@@ -15,8 +16,12 @@
 #include "run/resultset.h"
 #include "run/rundir.h"
 #include "run/runner.h"
+#include "trace/trace.h"
 
 #define MAX_JOBS 64
+
+/* Problems shown per unloadable trace before "... and N more". */
+#define MAX_TRACE_PROBLEMS 20
 
 /* Cells run in their own process groups, out of reach of the terminal's
  * Ctrl-C; the driver catches it and takes its running cells down. */
@@ -36,7 +41,11 @@ typedef struct driver {
     hb_resultset rs;
     char dir[PATH_MAX];
     size_t todo, done;   /* cells this attempt runs, and finished so far */
-    double busy_s;       /* sum of cell times, for the estimate          */
+    size_t timed;        /* finished cells that ran as a process         */
+    double busy_s;       /* sum of their times, for the estimate         */
+    char **unloadable;   /* per trace of the plan: NULL, or why it cannot
+                            be loaded (the detail of its cells' rows)    */
+    size_t nunloadable;
     struct { char name[64]; unsigned n; } tally[16]; /* cells per status */
     FILE *log;
 } driver;
@@ -90,25 +99,69 @@ static void count_status(driver *d, const char *status)
     }
 }
 
+/* Saves the row of a finished cell and prints its progress line. */
+static void record(driver *d, size_t cell, char *row, const char *status, double elapsed_s)
+{
+    const hb_cell *c = &d->plan.cells[cell];
+    if (hb_resultset_put(&d->rs, cell, row))
+        fprintf(d->log, "heapbench bench: cannot write %s: %s\n", d->rs.path, strerror(errno));
+    d->done++;
+    char eta[32];
+    unsigned jobs = d->o->jobs ? d->o->jobs : 1;
+    double per_cell = d->timed ? d->busy_s / (double)d->timed : 0;
+    fmt_eta(per_cell * (double)(d->todo - d->done) / jobs, eta, sizeof eta);
+    fprintf(d->log, "[%zu/%zu] %s %s rep %u ... %s, %.1f s (eta %s)\n", d->done, d->todo,
+            hb_cell_alloc_name(&d->plan, c), hb_cell_trace_name(&d->plan, c), c->rep, status,
+            elapsed_s, eta);
+    count_status(d, status);
+}
+
 static void finish_cell(driver *d, slot *s)
 {
     const hb_cell *c = &d->plan.cells[s->cell];
     hb_cell_id id = { hb_cell_alloc_name(&d->plan, c), hb_cell_trace_name(&d->plan, c), c->rep };
     char status[64];
     char *row = hb_outcome_row(&s->job, &id, status, sizeof status);
-    if (hb_resultset_put(&d->rs, s->cell, row))
-        fprintf(d->log, "heapbench bench: cannot write %s: %s\n", d->rs.path, strerror(errno));
     save_log(d, c, &s->job);
-    d->done++;
+    d->timed++;
     d->busy_s += s->job.elapsed_s;
-    char eta[32];
-    unsigned jobs = d->o->jobs ? d->o->jobs : 1;
-    fmt_eta(d->busy_s / (double)d->done * (double)(d->todo - d->done) / jobs, eta, sizeof eta);
-    fprintf(d->log, "[%zu/%zu] %s %s rep %u ... %s, %.1f s (eta %s)\n", d->done, d->todo,
-            id.allocator, id.trace, id.rep, status, s->job.elapsed_s, eta);
-    count_status(d, status);
+    record(d, s->cell, row, status, s->job.elapsed_s);
     hb_job_free(&s->job);
     s->busy = false;
+}
+
+/* A cell of a trace that cannot be loaded: its row is the load error the
+ * cell would report, made here instead of by one more process that would
+ * parse the trace again only to fail the same way. */
+static void record_unloadable(driver *d, size_t cell)
+{
+    const hb_cell *c = &d->plan.cells[cell];
+    char detail[1024];
+    snprintf(detail, sizeof detail, "%s", d->unloadable[c->trace]);
+    hb_sanitize_detail(detail);
+    hb_result r;
+    hb_result_failed(&r, hb_cell_alloc_name(&d->plan, c), hb_cell_trace_name(&d->plan, c),
+                     c->rep, HB_ST_LOAD_ERROR, detail);
+    char *row = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&row, &len);
+    hb_csv_write_row(f, &r);
+    fclose(f);
+    record(d, cell, row, hb_status_name(HB_ST_LOAD_ERROR), 0.0);
+}
+
+/* The next cell to start at or after next: cells an earlier attempt
+ * finished are passed over, and those of unloadable traces recorded. */
+static size_t next_cell(driver *d, const bool *skip, size_t next)
+{
+    for (; next < d->plan.ncells; next++) {
+        if (skip[next])
+            continue;
+        if (!d->unloadable[d->plan.cells[next].trace])
+            break;
+        record_unloadable(d, next);
+    }
+    return next;
 }
 
 static void start_cell(driver *d, slot *s, size_t cell)
@@ -155,14 +208,16 @@ static int run_cells(driver *d, const bool *skip)
     size_t nslots = d->o->jobs < 1 ? 1 : d->o->jobs > MAX_JOBS ? MAX_JOBS : d->o->jobs;
     size_t next = 0, running = 0;
     for (;;) {
-        while (next < d->plan.ncells && skip[next])
-            next++;
-        for (size_t i = 0; i < nslots && next < d->plan.ncells && !interrupted; i++)
-            if (!slots[i].busy) {
-                start_cell(d, &slots[i], next++), running++;
-                while (next < d->plan.ncells && skip[next])
-                    next++;
-            }
+        /* Cells are taken in plan order as slots free up, so the progress
+         * lines of one job at a time follow the plan. */
+        for (size_t i = 0; i < nslots && !interrupted; i++) {
+            if (slots[i].busy)
+                continue;
+            next = next_cell(d, skip, next);
+            if (next == d->plan.ncells)
+                break;
+            start_cell(d, &slots[i], next++), running++;
+        }
         if (interrupted) {
             kill_all(slots, nslots);
             fprintf(d->log, "heapbench bench: interrupted; finished cells are in %s "
@@ -243,12 +298,58 @@ static bool *cells_to_skip(driver *d)
     return skip;
 }
 
+/* Every trace of the plan is loaded once before the first cell, so a
+ * malformed one is reported in full, each problem with its line, and once
+ * rather than as one load error per allocator.  Loading fills the binary
+ * cache the cells read, so the time is not lost, and on later runs a trace
+ * loads in milliseconds.  Only the problems of traces that fail are shown:
+ * warnings of good ones stay in the cells' logs. */
+static void check_traces(driver *d)
+{
+    size_t n = d->plan.traces.n;
+    d->unloadable = calloc(n + 1, sizeof *d->unloadable);
+    for (size_t i = 0; i < n; i++) {
+        const char *path = d->plan.traces.v[i];
+        char *msgs = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&msgs, &len);
+        hb_diag diag = { .out = m, .max_print = MAX_TRACE_PROBLEMS };
+        hb_trace_load_opts opts = { .format = HB_FMT_AUTO, .use_cache = true };
+        hb_trace t;
+        int rc = hb_trace_load(path, &opts, &t, &diag);
+        fclose(m);
+        if (rc == 0) {
+            hb_trace_release(&t);
+        } else {
+            fputs(msgs, d->log);
+            char why[768];
+            snprintf(why, sizeof why, "cannot load trace %s: %u error%s, the first: %s", path,
+                     diag.errors, diag.errors == 1 ? "" : "s",
+                     diag.first[0] ? diag.first : "unknown");
+            d->unloadable[i] = strdup(why);
+            d->nunloadable++;
+        }
+        free(msgs);
+    }
+    if (d->nunloadable)
+        fprintf(d->log, "heapbench bench: %zu of %zu traces cannot be loaded (above); their "
+                "cells are recorded as load-error rows\n", d->nunloadable, n);
+}
+
 static void summary(driver *d)
 {
     fprintf(d->log, "%zu cells run%s", d->done, d->done ? ":" : "");
     for (size_t i = 0; i < sizeof d->tally / sizeof d->tally[0] && d->tally[i].name[0]; i++)
         fprintf(d->log, "%s %u %s", i ? "," : "", d->tally[i].n, d->tally[i].name);
     fprintf(d->log, "\nresults: %s\n", d->rs.path);
+    if (!d->nunloadable)
+        return;
+    fprintf(d->log, "heapbench bench: %zu trace%s cannot be loaded:", d->nunloadable,
+            d->nunloadable == 1 ? "" : "s");
+    for (size_t i = 0, k = 0; i < d->plan.traces.n; i++)
+        if (d->unloadable[i])
+            fprintf(d->log, "%s %s", k++ ? "," : "", d->plan.traces.v[i]);
+    fprintf(d->log, " (fix or remove %s)\n", d->nunloadable == 1 ? "it" : "them");
 }
 
 static int prepare(driver *d, hb_config *cfg, char *err, size_t errlen)
@@ -271,13 +372,14 @@ int hb_bench_run(const hb_bench_opts *o)
 {
     driver d = { .o = o, .log = o->progress ? o->progress : stderr };
     hb_config cfg = { 0 };
-    char err[1024] = "";
+    char err[8192] = "";
     int rc = 1;
     if (prepare(&d, &cfg, err, sizeof err)) {
         if (err[0])
             fprintf(d.log, "%s\n", err);
         goto out;
     }
+    check_traces(&d);
     bool *skip = cells_to_skip(&d);
     if (hb_resultset_save(&d.rs)) {
         fprintf(d.log, "heapbench bench: cannot write %s: %s\n", d.rs.path, strerror(errno));
@@ -290,9 +392,14 @@ int hb_bench_run(const hb_bench_opts *o)
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
         summary(&d);
+        if (rc == 0 && d.nunloadable)
+            rc = 3;
     }
     free(skip);
 out:
+    for (size_t i = 0; d.unloadable && i < d.plan.traces.n; i++)
+        free(d.unloadable[i]);
+    free(d.unloadable);
     hb_resultset_free(&d.rs);
     hb_plan_free(&d.plan);
     hb_config_free(&cfg);

@@ -1,5 +1,6 @@
 #include "run/config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,46 @@ static const char *const default_optional[] = { "jemalloc", "mimalloc", "tcmallo
 #define MAX_REPETITIONS 10000u
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+/* Reading goes on after a problem: each one is moved from the YAML reader,
+ * which keeps a single message, into the list of all of them. */
+typedef struct reader {
+    hb_yaml *y;
+    hb_config *c;
+    hb_errs *errs;
+} reader;
+
+/* rc of a read; a failure's message joins the list.  True when it passed. */
+static bool ok(reader *r, int rc)
+{
+    if (rc == 0)
+        return true;
+    hb_errs_add(r->errs, "%s", r->y->err[0] ? r->y->err : "invalid configuration");
+    r->y->err[0] = '\0';
+    return false;
+}
+
+static hb_srcpos pos_of(const yaml_node_t *n)
+{
+    return (hb_srcpos){ (unsigned)n->start_mark.line + 1, (unsigned)n->start_mark.column + 1 };
+}
+
+/* Every key of map outside allowed is reported, not only the first: each
+ * pair is checked on its own, as a mapping of that one pair. */
+static void known_keys(reader *r, yaml_node_t *map, const char *what,
+                       const char *const *allowed)
+{
+    if (!hb_yaml_is_map(map)) {
+        ok(r, hb_yaml_only_keys(r->y, map, what, allowed));
+        return;
+    }
+    for (size_t i = 0; i < hb_yaml_map_len(map); i++) {
+        yaml_node_t one = *map;
+        one.data.mapping.pairs.start = map->data.mapping.pairs.start + i;
+        one.data.mapping.pairs.top = one.data.mapping.pairs.start + 1;
+        ok(r, hb_yaml_only_keys(r->y, &one, what, allowed));
+    }
+}
 
 /* options: either "K=V,K=V" or a mapping of K: V, kept as the string form
  * the run command takes. */
@@ -55,85 +96,115 @@ static int check_name(hb_yaml *y, yaml_node_t *n, const char *name, bool has_pat
     return 0;
 }
 
-/* "NAME", "path/to/lib.so" or { name, path, options, arena }. */
-static int read_allocator(hb_yaml *y, yaml_node_t *n, hb_alloc_spec *a)
+/* "NAME" or "path/to/lib.so". */
+static void read_allocator_string(reader *r, yaml_node_t *n, const char *s, hb_alloc_spec *a)
 {
-    a->line = (unsigned)n->start_mark.line + 1;
-    const char *s = hb_yaml_str(n);
-    if (s) {
-        bool is_path = strchr(s, '/') || strstr(s, ".so");
-        if (is_path) {
-            const char *base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
-            a->name = strndup(base, strcspn(base, "."));
-            a->path = strdup(s);
-            return check_name(y, n, a->name, true);
-        }
-        a->name = strdup(s);
-        return check_name(y, n, s, false);
+    bool is_path = strchr(s, '/') || strstr(s, ".so");
+    if (is_path) {
+        const char *base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+        a->name = strndup(base, strcspn(base, "."));
+        a->path = strdup(s);
+        ok(r, check_name(r->y, n, a->name, true));
+        return;
     }
-    if (!hb_yaml_is_map(n))
-        return hb_yaml_fail(y, n, "allocators: expected an allocator name or a mapping with "
-                                  "name:, path:, options:, arena:");
-    if (hb_yaml_only_keys(y, n, "allocator", alloc_keys))
-        return -1;
-    yaml_node_t *name = hb_yaml_get(y, n, "name"), *path = hb_yaml_get(y, n, "path");
-    if (!name)
-        return hb_yaml_fail(y, n, "allocator: expected a name: key");
-    const char *ns, *ps = NULL;
-    if (hb_yaml_string(y, name, "name", &ns) || (path && hb_yaml_string(y, path, "path", &ps)))
-        return -1;
-    a->name = strdup(ns);
-    a->path = dup_or_null(ps);
-    if (check_name(y, name, ns, ps != NULL))
-        return -1;
-    yaml_node_t *opt = hb_yaml_get(y, n, "options"), *arena = hb_yaml_get(y, n, "arena");
-    if (opt && read_options(y, opt, &a->options))
-        return -1;
-    if (arena && hb_yaml_size(y, arena, "arena", &a->arena))
-        return -1;
-    return 0;
+    a->name = strdup(s);
+    ok(r, check_name(r->y, n, s, false));
 }
 
-static int read_allocators(hb_yaml *y, yaml_node_t *root, hb_config *c)
+/* { name, path, options, arena }; each key is checked even after another
+ * one failed. */
+static void read_allocator_map(reader *r, yaml_node_t *n, hb_alloc_spec *a)
 {
+    hb_yaml *y = r->y;
+    known_keys(r, n, "allocator", alloc_keys);
+    yaml_node_t *name = hb_yaml_get(y, n, "name"), *path = hb_yaml_get(y, n, "path");
+    const char *ns = NULL, *ps = NULL;
+    if (!name)
+        ok(r, hb_yaml_fail(y, n, "allocator: expected a name: key"));
+    else
+        ok(r, hb_yaml_string(y, name, "name", &ns));
+    bool path_ok = !path || ok(r, hb_yaml_string(y, path, "path", &ps));
+    if (ns && path_ok) {
+        a->name = strdup(ns);
+        a->path = dup_or_null(ps);
+        ok(r, check_name(y, name, ns, ps != NULL));
+    }
+    yaml_node_t *opt = hb_yaml_get(y, n, "options"), *arena = hb_yaml_get(y, n, "arena");
+    if (opt)
+        ok(r, read_options(y, opt, &a->options));
+    if (arena)
+        ok(r, hb_yaml_size(y, arena, "arena", &a->arena));
+}
+
+static void read_allocator(reader *r, yaml_node_t *n, hb_alloc_spec *a)
+{
+    hb_srcpos at = pos_of(n);
+    a->line = at.line;
+    a->col = at.col;
+    const char *s = hb_yaml_str(n);
+    if (s)
+        read_allocator_string(r, n, s, a);
+    else if (hb_yaml_is_map(n))
+        read_allocator_map(r, n, a);
+    else
+        ok(r, hb_yaml_fail(r->y, n, "allocators: expected an allocator name or a mapping "
+                                    "with name:, path:, options:, arena:"));
+}
+
+static void read_allocators(reader *r, yaml_node_t *root)
+{
+    hb_yaml *y = r->y;
+    hb_config *c = r->c;
     yaml_node_t *list = hb_yaml_get(y, root, "allocators");
-    if (!list)
-        return hb_yaml_fail(y, root, "expected an allocators: list");
+    if (!list) {
+        ok(r, hb_yaml_fail(y, root, "expected an allocators: list"));
+        return;
+    }
     size_t n = hb_yaml_seq_len(list);
-    if (!hb_yaml_is_seq(list) || n == 0)
-        return hb_yaml_fail(y, list, "allocators: expected a non-empty list of allocator names "
-                                     "or mappings");
+    if (!hb_yaml_is_seq(list) || n == 0) {
+        ok(r, hb_yaml_fail(y, list, "allocators: expected a non-empty list of allocator names "
+                                    "or mappings"));
+        return;
+    }
     c->allocs = calloc(n, sizeof *c->allocs);
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *item = hb_yaml_seq_at(y, list, i);
         c->nallocs++;
-        if (read_allocator(y, item, &c->allocs[i]))
-            return -1;
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(c->allocs[j].name, c->allocs[i].name))
-                return hb_yaml_fail(y, item, "allocators: expected unique names; '%s' is "
-                                             "already listed on line %u",
-                                    c->allocs[i].name, c->allocs[j].line);
+        read_allocator(r, item, &c->allocs[i]);
+        for (size_t j = 0; j < i && c->allocs[i].name; j++)
+            if (c->allocs[j].name && !strcmp(c->allocs[j].name, c->allocs[i].name)) {
+                ok(r, hb_yaml_fail(y, item, "allocators: expected unique names; '%s' is "
+                                            "already listed on line %u",
+                                   c->allocs[i].name, c->allocs[j].line));
+                break;
+            }
     }
-    return 0;
 }
 
-/* A list of strings; empty_ok says whether [] is allowed. */
-static int read_strings(hb_yaml *y, yaml_node_t *list, const char *what, bool empty_ok,
-                        char ***out, size_t *count)
+/* A list of strings; empty_ok says whether [] is allowed.  Items that are
+ * not strings are reported and left out. */
+static void read_strings(reader *r, yaml_node_t *list, const char *what, bool empty_ok,
+                         char ***out, hb_srcpos **pos, size_t *count)
 {
+    hb_yaml *y = r->y;
     size_t n = hb_yaml_seq_len(list);
-    if (!hb_yaml_is_seq(list) || (n == 0 && !empty_ok))
-        return hb_yaml_fail(y, list, "%s: expected a %slist of strings", what,
-                            empty_ok ? "" : "non-empty ");
     *out = calloc(n + 1, sizeof **out);
+    if (pos)
+        *pos = calloc(n + 1, sizeof **pos);
+    if (!hb_yaml_is_seq(list) || (n == 0 && !empty_ok)) {
+        ok(r, hb_yaml_fail(y, list, "%s: expected a %slist of strings", what,
+                           empty_ok ? "" : "non-empty "));
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = hb_yaml_seq_at(y, list, i);
         const char *s;
-        if (hb_yaml_string(y, hb_yaml_seq_at(y, list, i), what, &s))
-            return -1;
+        if (!ok(r, hb_yaml_string(y, item, what, &s)))
+            continue;
+        if (pos)
+            (*pos)[*count] = pos_of(item);
         (*out)[(*count)++] = strdup(s);
     }
-    return 0;
 }
 
 static int read_timing(hb_yaml *y, yaml_node_t *n, hb_config *c)
@@ -147,58 +218,83 @@ static int read_timing(hb_yaml *y, yaml_node_t *n, hb_config *c)
     return 0;
 }
 
-static int read_scalars(hb_yaml *y, yaml_node_t *root, hb_config *c)
+static int read_repetitions(hb_yaml *y, yaml_node_t *n, hb_config *c)
 {
-    yaml_node_t *n;
-    uint64_t reps = 1;
-    if ((n = hb_yaml_get(y, root, "repetitions")) && hb_yaml_u64(y, n, "repetitions", &reps))
+    uint64_t reps;
+    if (hb_yaml_u64(y, n, "repetitions", &reps))
         return -1;
-    if (n && (reps < 1 || reps > MAX_REPETITIONS))
+    if (reps < 1 || reps > MAX_REPETITIONS)
         return hb_yaml_fail(y, n, "repetitions: expected an integer from 1 to %u", MAX_REPETITIONS);
     c->repetitions = (unsigned)reps;
-    if ((n = hb_yaml_get(y, root, "arena")) && hb_yaml_size(y, n, "arena", &c->arena))
-        return -1;
-    if ((n = hb_yaml_get(y, root, "timing")) && read_timing(y, n, c))
-        return -1;
-    if ((n = hb_yaml_get(y, root, "timeout")) && hb_yaml_duration(y, n, "timeout", &c->timeout_s))
-        return -1;
     return 0;
 }
 
-static int read_optional(hb_yaml *y, yaml_node_t *root, hb_config *c)
+static void read_scalars(reader *r, yaml_node_t *root)
 {
-    yaml_node_t *n = hb_yaml_get(y, root, "optional");
-    if (n)
-        return read_strings(y, n, "optional", true, &c->optional, &c->noptional);
+    hb_yaml *y = r->y;
+    hb_config *c = r->c;
+    yaml_node_t *n;
+    if ((n = hb_yaml_get(y, root, "repetitions")))
+        ok(r, read_repetitions(y, n, c));
+    if ((n = hb_yaml_get(y, root, "arena")))
+        ok(r, hb_yaml_size(y, n, "arena", &c->arena));
+    if ((n = hb_yaml_get(y, root, "timing")))
+        ok(r, read_timing(y, n, c));
+    if ((n = hb_yaml_get(y, root, "timeout")))
+        ok(r, hb_yaml_duration(y, n, "timeout", &c->timeout_s));
+}
+
+static void read_optional(reader *r, yaml_node_t *root)
+{
+    hb_config *c = r->c;
+    yaml_node_t *n = hb_yaml_get(r->y, root, "optional");
+    if (n) {
+        read_strings(r, n, "optional", true, &c->optional, NULL, &c->noptional);
+        return;
+    }
     c->optional = calloc(sizeof default_optional / sizeof *default_optional, sizeof(char *));
     for (size_t i = 0; default_optional[i]; i++)
         c->optional[c->noptional++] = strdup(default_optional[i]);
-    return 0;
 }
 
-static int read_config(hb_yaml *y, hb_config *c)
+static void read_traces(reader *r, yaml_node_t *root)
 {
-    yaml_node_t *root = hb_yaml_root(y);
-    if (hb_yaml_only_keys(y, root, "configuration", top_keys))
-        return -1;
-    if (read_allocators(y, root, c) || read_scalars(y, root, c) || read_optional(y, root, c))
-        return -1;
-    yaml_node_t *traces = hb_yaml_get(y, root, "traces");
-    if (!traces)
-        return hb_yaml_fail(y, root, "expected a traces: list of file globs");
-    return read_strings(y, traces, "traces", false, &c->traces, &c->ntraces);
+    hb_config *c = r->c;
+    yaml_node_t *traces = hb_yaml_get(r->y, root, "traces");
+    if (!traces) {
+        ok(r, hb_yaml_fail(r->y, root, "expected a traces: list of file globs"));
+        return;
+    }
+    c->traces_pos = pos_of(traces);
+    read_strings(r, traces, "traces", false, &c->traces, &c->trace_pos, &c->ntraces);
+}
+
+static void read_config(reader *r)
+{
+    yaml_node_t *root = hb_yaml_root(r->y);
+    known_keys(r, root, "configuration", top_keys);
+    if (!hb_yaml_is_map(root))
+        return;
+    read_allocators(r, root);
+    read_scalars(r, root);
+    read_optional(r, root);
+    read_traces(r, root);
 }
 
 static int finish(hb_yaml *y, int rc, hb_config *c, char *err, size_t errlen)
 {
+    hb_errs errs;
+    hb_errs_init(&errs, err, errlen);
+    reader r = { y, c, &errs };
     if (rc == 0)
-        rc = read_config(y, c);
-    if (rc)
-        snprintf(err, errlen, "%s", y->err[0] ? y->err : "invalid configuration");
+        read_config(&r);
+    else
+        ok(&r, rc);
+    hb_errs_end(&errs);
     hb_yaml_free(y);
-    if (rc)
+    if (errs.n)
         hb_config_free(c);
-    return rc;
+    return errs.n ? -1 : 0;
 }
 
 static void init(hb_config *c, const char *path)
@@ -240,6 +336,7 @@ void hb_config_free(hb_config *c)
     }
     free(c->allocs);
     free_strings(c->traces, c->ntraces);
+    free(c->trace_pos);
     free_strings(c->optional, c->noptional);
     free(c->path);
     memset(c, 0, sizeof *c);
@@ -251,4 +348,51 @@ bool hb_config_is_optional(const hb_config *c, const char *alloc_name)
         if (!strcmp(c->optional[i], alloc_name))
             return true;
     return false;
+}
+
+/* Room kept for the line that counts what did not fit. */
+#define ERRS_TAIL 48
+
+void hb_errs_init(hb_errs *e, char *buf, size_t cap)
+{
+    *e = (hb_errs){ .buf = buf, .cap = cap };
+    if (cap)
+        buf[0] = '\0';
+}
+
+void hb_errs_resume(hb_errs *e, char *buf, size_t cap)
+{
+    size_t len = cap ? strnlen(buf, cap - 1) : 0;
+    *e = (hb_errs){ .buf = buf, .cap = cap, .len = len, .n = len > 0, .shown = len > 0 };
+}
+
+void hb_errs_add(hb_errs *e, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    e->n++;
+    size_t n = strlen(line);
+    if (e->len == 0 && e->cap) { /* the first line goes in, cut if it must be */
+        snprintf(e->buf, e->cap, "%s", line);
+        e->len = strlen(e->buf);
+        e->shown++;
+    } else if (e->len + 1 + n + ERRS_TAIL < e->cap) {
+        e->buf[e->len++] = '\n';
+        memcpy(e->buf + e->len, line, n + 1);
+        e->len += n;
+        e->shown++;
+    }
+}
+
+void hb_errs_end(hb_errs *e)
+{
+    unsigned more = e->n - e->shown;
+    if (more && e->len + 1 < e->cap)
+        e->len += (size_t)snprintf(e->buf + e->len, e->cap - e->len, "\n... and %u more "
+                                   "problem%s", more, more == 1 ? "" : "s");
+    if (e->len >= e->cap)
+        e->len = e->cap ? e->cap - 1 : 0;
 }

@@ -48,17 +48,10 @@ void hb_sanitize_detail(char *s)
     }
 }
 
-static char *failed_row(const hb_cell_id *id, enum hb_status st, char *detail)
+static void failed_result(hb_result *r, const hb_cell_id *id, enum hb_status st, char *detail)
 {
     hb_sanitize_detail(detail);
-    hb_result r;
-    hb_result_failed(&r, id->allocator, id->trace, id->rep, st, detail);
-    char *row = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&row, &len);
-    hb_csv_write_row(f, &r);
-    fclose(f);
-    return row;
+    hb_result_failed(r, id->allocator, id->trace, id->rep, st, detail);
 }
 
 /* " at op N (trace line L) in the P pass" from whatever the fault line told. */
@@ -74,7 +67,7 @@ static void where(const hb_fault *f, char *out, size_t len)
         snprintf(out + n, len - (size_t)n, " in the %s pass", f->pass);
 }
 
-static char *crash_row(const hb_job *j, const hb_cell_id *id, const hb_fault *f)
+static void crash_result(const hb_job *j, const hb_cell_id *id, const hb_fault *f, hb_result *r)
 {
     char sig[48], at[160], detail[256];
     if (f->signal[0])
@@ -86,15 +79,16 @@ static char *crash_row(const hb_job *j, const hb_cell_id *id, const hb_fault *f)
         snprintf(detail, sizeof detail, "%s%s", sig, at);
     else
         snprintf(detail, sizeof detail, "killed by %s", sig);
-    return failed_row(id, HB_ST_CRASHED, detail);
+    failed_result(r, id, HB_ST_CRASHED, detail);
 }
 
-static char *timeout_row(const hb_job *j, const hb_cell_id *id, const hb_fault *f)
+static void timeout_result(const hb_job *j, const hb_cell_id *id, const hb_fault *f,
+                           hb_result *r)
 {
     char at[160], detail[256];
     where(f, at, sizeof at);
     snprintf(detail, sizeof detail, "after %g s%s", j->timeout_s, at);
-    return failed_row(id, HB_ST_TIMEOUT, detail);
+    failed_result(r, id, HB_ST_TIMEOUT, detail);
 }
 
 /* The first line of text that is not a comment, or NULL. */
@@ -150,7 +144,7 @@ static char *own_row(const hb_job *j, char *status, size_t len)
     return row;
 }
 
-static char *load_error_row(const hb_job *j, const hb_cell_id *id)
+static void load_error_result(const hb_job *j, const hb_cell_id *id, hb_result *r)
 {
     char detail[256];
     char *first = j->err.data ? first_line(j->err.data, false) : NULL;
@@ -163,27 +157,34 @@ static char *load_error_row(const hb_job *j, const hb_cell_id *id)
         snprintf(detail, sizeof detail, "exit status %d without a result row",
                  WEXITSTATUS(j->wstatus));
     free(first);
-    return failed_row(id, HB_ST_LOAD_ERROR, detail);
+    failed_result(r, id, HB_ST_LOAD_ERROR, detail);
 }
 
-char *hb_outcome_row(const hb_job *j, const hb_cell_id *id, char *status, size_t len)
+void hb_outcome_failure(const hb_job *j, const hb_cell_id *id, hb_result *r)
 {
     hb_fault f;
     if (hb_fault_parse(j->fault, &f))
         hb_fault_parse("#HB-FAULT", &f);
-    char *row = NULL;
-    enum hb_status st = HB_ST_LOAD_ERROR;
-    if (j->timed_out) {
-        st = HB_ST_TIMEOUT;
-        row = timeout_row(j, id, &f);
-    } else if (WIFSIGNALED(j->wstatus)) {
-        st = HB_ST_CRASHED;
-        row = crash_row(j, id, &f);
-    } else if ((row = own_row(j, status, len))) {
+    if (j->timed_out)
+        timeout_result(j, id, &f, r);
+    else if (WIFSIGNALED(j->wstatus))
+        crash_result(j, id, &f, r);
+    else
+        load_error_result(j, id, r);
+}
+
+char *hb_outcome_row(const hb_job *j, const hb_cell_id *id, char *status, size_t len)
+{
+    char *row;
+    if (!j->timed_out && !WIFSIGNALED(j->wstatus) && (row = own_row(j, status, len)))
         return row;
-    } else {
-        row = load_error_row(j, id);
-    }
-    snprintf(status, len, "%s", hb_status_name(st));
+    hb_result r;
+    hb_outcome_failure(j, id, &r);
+    snprintf(status, len, "%s", hb_status_name(r.status));
+    row = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&row, &n);
+    hb_csv_write_row(f, &r);
+    fclose(f);
     return row;
 }

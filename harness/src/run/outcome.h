@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "report/result.h"
 #include "run/runner.h"
 
 typedef struct hb_cell_id {
@@ -28,8 +29,15 @@ typedef struct hb_fault {
 int hb_fault_parse(const char *s, hb_fault *f);
 
 /* The CSV row of the cell (newly allocated, ending in a newline) and its
- * status name in status. */
+ * status name in status: the row the job printed, or else the one of
+ * hb_outcome_failure. */
 char *hb_outcome_row(const hb_job *j, const hb_cell_id *id, char *status, size_t len);
+
+/* The result of a job that ended without a row of its own, every figure
+ * empty: timeout when it reached its limit, crashed when a signal killed it
+ * (the signal, op and trace line of its fault line in the detail), else
+ * load-error with the first line of its stderr. */
+void hb_outcome_failure(const hb_job *j, const hb_cell_id *id, hb_result *r);
 
 /* Replaces what a CSV field cannot hold (commas, quotes, line breaks,
  * control characters) with spaces or semicolons, in place. */

@@ -17,9 +17,12 @@ static bool in_list(const char *list, const char *name)
     return false;
 }
 
+/* Every missing required allocator is reported, not only the first. */
 static int select_allocators(const hb_config *cfg, const hb_plan_filter *flt, hb_plan *p,
                              FILE *notes, char *err, size_t errlen)
 {
+    hb_errs errs;
+    hb_errs_init(&errs, err, errlen);
     p->where = calloc(cfg->nallocs, sizeof *p->where);
     p->use = calloc(cfg->nallocs, sizeof *p->use);
     for (size_t i = 0; i < cfg->nallocs; i++) {
@@ -34,45 +37,48 @@ static int select_allocators(const hb_config *cfg, const hb_plan_filter *flt, hb
                 fprintf(notes, "skipping %s: %s is not installed (optional)\n", a->name,
                         p->where[i].library);
         } else {
-            snprintf(err, errlen, "%s:%u: error: allocator '%s': library %s cannot be loaded; "
-                     "expected it to be built or installed (or list it under optional:)",
-                     cfg->path, a->line, a->name, p->where[i].library);
-            return -1;
+            hb_errs_add(&errs, "%s:%u:%u: error: allocator '%s': library %s cannot be loaded "
+                        "(%s); expected it to be built or installed (or list it under "
+                        "optional:)", cfg->path, a->line, a->col, a->name, p->where[i].library,
+                        p->where[i].reason);
         }
     }
-    return 0;
+    hb_errs_end(&errs);
+    return errs.n ? -1 : 0;
 }
 
+/* Runs after select_allocators and adds its problems to theirs in err. */
 static int select_traces(const hb_config *cfg, const hb_plan_filter *flt, hb_plan *p,
                          char *err, size_t errlen)
 {
-    hb_pathlist all = { 0 };
-    for (size_t i = 0; i < cfg->ntraces; i++)
-        hb_glob_traces(cfg->traces[i], &all);
-    hb_pathlist_finish(&all);
-    p->trace_names = calloc(all.n + 1, sizeof *p->trace_names);
-    for (size_t i = 0; i < all.n; i++) {
-        char name[256];
-        hb_trace_display_name(all.v[i], name, sizeof name);
-        bool keep = !(flt && flt->traces) || in_list(flt->traces, name) ||
-                    in_list(flt->traces, all.v[i]);
-        if (!keep)
+    hb_errs errs;
+    hb_errs_resume(&errs, err, errlen);
+    hb_tracelist all;
+    int rc = hb_config_traces(cfg, &all, &errs);
+    p->trace_names = calloc(all.paths.n + 1, sizeof *p->trace_names);
+    for (size_t i = 0; i < all.paths.n; i++) {
+        const char *name = all.names[i], *path = all.paths.v[i];
+        if (flt && flt->traces && !in_list(flt->traces, name) && !in_list(flt->traces, path))
             continue;
-        /* The same replacements the CSV writer makes, so names in the
-         * plan and in results.csv compare equal. */
-        for (char *q = name; *q; q++)
-            *q = *q == ',' ? '_' : (*q == '\n' || *q == '\r') ? ' ' : *q;
         p->trace_names[p->traces.n] = strdup(name);
-        hb_pathlist_add(&p->traces, all.v[i]);
+        hb_pathlist_add(&p->traces, path);
     }
-    hb_pathlist_free(&all);
-    if (p->traces.n == 0) {
-        snprintf(err, errlen, "%s: error: traces: expected the globs to match at least one "
-                 ".trace, .trace.xz, .trace.gz or .rep file%s", cfg->path,
-                 flt && flt->traces ? " that passes --filter-trace" : "");
-        return -1;
+    size_t found = all.paths.n;
+    hb_tracelist_free(&all);
+    if (rc == 0 && p->traces.n == 0) {
+        const hb_srcpos *at = &cfg->traces_pos;
+        if (found)
+            hb_errs_add(&errs, "%s:%u:%u: error: traces: expected the globs to match at least "
+                        "one trace that passes --filter-trace '%s'; none of the %zu they "
+                        "match does", cfg->path, at->line, at->col, flt->traces, found);
+        else
+            hb_errs_add(&errs, "%s:%u:%u: error: traces: expected the globs to match at least "
+                        "one .trace, .trace.xz, .trace.gz or .rep file; they match none",
+                        cfg->path, at->line, at->col);
+        rc = -1;
     }
-    return 0;
+    hb_errs_end(&errs);
+    return rc;
 }
 
 static void make_cells(hb_plan *p)
@@ -93,7 +99,8 @@ int hb_plan_build(const hb_config *cfg, const hb_plan_filter *flt, hb_plan *p, F
 {
     memset(p, 0, sizeof *p);
     p->cfg = cfg;
-    if (select_allocators(cfg, flt, p, notes, err, errlen) ||
+    /* Both run, so a missing library and a trace problem are reported together. */
+    if (select_allocators(cfg, flt, p, notes, err, errlen) |
         select_traces(cfg, flt, p, err, errlen)) {
         hb_plan_free(p);
         return -1;
@@ -150,6 +157,13 @@ char **hb_plan_argv(const hb_plan *p, const hb_cell *c)
     arg(&b, hb_self_exe());
     arg(&b, "run");
     arg(&b, "--csv");
+    /* A job runner's cell ends in a row even if it crashes or hangs (under
+     * heapbench bench, already a supervised job, --isolate changes nothing). */
+    arg(&b, "--isolate");
+    arg(&b, "--timeout");
+    char timeout[40];
+    snprintf(timeout, sizeof timeout, "%.15gs", p->cfg->timeout_s);
+    arg(&b, timeout);
     arg(&b, "--rep");
     arg_u64(&b, c->rep);
     arg(&b, "--name");

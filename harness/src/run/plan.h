@@ -41,14 +41,16 @@ typedef struct hb_plan {
 
 /* Builds the plan.  Optional allocators whose library is missing are left
  * out with one line each on notes (may be NULL).  Returns 0, or -1 with err
- * set: a required allocator is missing, or no trace matched. */
+ * listing every problem, one line each: a required allocator is missing,
+ * two trace files share a name, or no trace matched. */
 int hb_plan_build(const hb_config *cfg, const hb_plan_filter *flt, hb_plan *p, FILE *notes,
                   char *err, size_t errlen);
 
 void hb_plan_free(hb_plan *p);
 
-/* The argument vector of a cell's process, NULL-terminated; free with
- * hb_argv_free. */
+/* The argument vector of a cell's process, NULL-terminated: "heapbench run
+ * --csv --isolate --timeout T ...", which prints the cell's row even when
+ * the allocator crashes or hangs.  Free with hb_argv_free. */
 char **hb_plan_argv(const hb_plan *p, const hb_cell *c);
 void hb_argv_free(char **argv);
 

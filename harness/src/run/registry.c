@@ -127,6 +127,33 @@ static bool find_soname(const char *soname, char *out, size_t len)
     return false;
 }
 
+/* Why a library that is not there cannot be loaded.  A file is asked of the
+ * dynamic loader itself: it is missing or unreadable, so the attempt loads
+ * nothing, and its message names the cause.  A soname is not tried that way
+ * (a malloc replacement does not belong in this process); it was looked for
+ * where the dynamic linker looks. */
+static void explain_missing(hb_alloc_where *w)
+{
+    if (w->kind == HB_AK_SYSTEM) {
+        snprintf(w->reason, sizeof w->reason, "not in LD_LIBRARY_PATH, the C library's "
+                 "directory or the standard library directories");
+        return;
+    }
+    void *h = dlopen(w->library, RTLD_LAZY | RTLD_LOCAL);
+    const char *msg = h ? NULL : dlerror();
+    if (h)
+        dlclose(h);
+    if (!msg) {
+        snprintf(w->reason, sizeof w->reason, "not readable");
+        return;
+    }
+    /* "PATH: cannot open shared object file: ..." without the path again */
+    size_t n = strlen(w->library);
+    if (!strncmp(msg, w->library, n) && !strncmp(msg + n, ": ", 2))
+        msg += n + 2;
+    snprintf(w->reason, sizeof w->reason, "%s", msg);
+}
+
 static void resolve_path(const char *path, hb_alloc_where *w)
 {
     w->kind = HB_AK_LIBRARY;
@@ -164,6 +191,8 @@ void hb_registry_resolve(const hb_alloc_spec *a, hb_alloc_where *w)
         snprintf(w->target, sizeof w->target, "%s", is_suite_name(a->name) ? a->name : w->library);
         w->available = access(w->library, R_OK) == 0;
     }
+    if (!w->available)
+        explain_missing(w);
 }
 
 const char *hb_alloc_kind_name(enum hb_alloc_kind k)

@@ -27,6 +27,8 @@ typedef struct hb_alloc_where {
     char target[PATH_MAX];  /* what "heapbench run" receives: a name or an absolute path */
     char library[PATH_MAX]; /* the file or soname that must load            */
     bool available;
+    char reason[512];       /* when not available: why, as the dynamic loader
+                               puts it for a file                            */
 } hb_alloc_where;
 
 /* Absolute path of the heapbench binary: $HB_HEAPBENCH when set (tests run
@@ -40,7 +42,7 @@ bool hb_registry_known(const char *name);
 const char *hb_registry_names(void);
 
 /* Resolves a and checks that its library is there (system sonames are
- * looked up where the dynamic linker looks). */
+ * looked up where the dynamic linker looks); says why when it is not. */
 void hb_registry_resolve(const hb_alloc_spec *a, hb_alloc_where *w);
 
 const char *hb_alloc_kind_name(enum hb_alloc_kind k);

@@ -7,12 +7,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define OUT_LIMIT (1u << 20)
 #define ERR_LIMIT (256u << 10)
+
+bool hb_in_job(void)
+{
+    const char *v = getenv(HB_JOB_PID_ENV);
+    if (!v || !*v)
+        return false;
+    char *end;
+    long pid = strtol(v, &end, 10);
+    return !*end && pid == (long)getpid();
+}
 
 double hb_now(void)
 {
@@ -36,10 +47,19 @@ static void buf_append(hb_buf *b, const char *data, size_t n)
     b->data[b->len] = '\0';
 }
 
-/* The child: its own process group, output on the pipes, no stdin. */
-static void exec_child(char *const argv[], int out_w, int err_w)
+/* The child: its own process group, output on the pipes, no stdin, its
+ * pid in HB_JOB_PID_ENV (the parent is single-threaded, so setenv is safe
+ * between fork and exec), and killed with its parent: a parent killed
+ * outright cannot pass the signal on, and a hung child would spin on. */
+static void exec_child(char *const argv[], int out_w, int err_w, pid_t parent)
 {
     setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+    char pid[24];
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    setenv(HB_JOB_PID_ENV, pid, 1);
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0)
         dup2(devnull, STDIN_FILENO);
@@ -64,9 +84,9 @@ int hb_job_start(hb_job *j, char *const argv[], double timeout_s)
         return -1;
     }
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid == 0)
-        exec_child(argv, out[1], err[1]);
+        exec_child(argv, out[1], err[1], parent);
     close(out[1]), close(err[1]);
     if (pid < 0) {
         close(out[0]), close(err[0]);

@@ -1,8 +1,8 @@
 /*
  * One cell as a child process: fork/exec with stdout and stderr on pipes,
  * the child leading its own process group (so a timeout reaches anything it
- * started), and a wall-clock limit enforced by SIGTERM, then SIGKILL two
- * seconds later.
+ * started) and killed if its parent dies, and a wall-clock limit enforced
+ * by SIGTERM, then SIGKILL two seconds later.
  *
  * Jobs never block: hb_job_fds says what to poll, hb_job_step reads what is
  * there and enforces the deadline, and a job is finished once its child is
@@ -35,6 +35,15 @@ typedef struct hb_job {
     char line_[512];     /* stderr line being assembled            */
     size_t line_len_;
 } hb_job;
+
+/* The environment variable that holds the pid of a job's process, so the
+ * process can tell it is one (the value survives an exec of itself, the
+ * pid of anything it starts differs). */
+#define HB_JOB_PID_ENV "HEAPBENCH_JOB_PID"
+
+/* True in the process a job started: its owner enforces the wall-clock
+ * limit and turns a crash into a row, so it need not do so again. */
+bool hb_in_job(void);
 
 /* Grace between SIGTERM and SIGKILL. */
 #define HB_JOB_KILL_GRACE_S 2.0

@@ -273,3 +273,161 @@ void hb_trace_display_name(const char *path, char *out, size_t len)
     if (!named)
         stem(path, out, len);
 }
+
+/* The display name with what a CSV field cannot hold replaced, as the CSV
+ * writer does, so names here and in results.csv compare equal. */
+static char *result_name(const char *path)
+{
+    char name[256];
+    hb_trace_display_name(path, name, sizeof name);
+    for (char *q = name; *q; q++)
+        *q = *q == ',' ? '_' : (*q == '\n' || *q == '\r') ? ' ' : *q;
+    return strdup(name);
+}
+
+typedef struct found {
+    char *path;  /* as the glob's walk wrote it                      */
+    char *real;  /* what identifies the file: its real path          */
+    bool link;   /* path is a symbolic link                          */
+    size_t glob; /* index of the glob                                */
+} found;
+
+/* The entries of one file together, the one to keep first: a path that is
+ * not a link (the name comes from the file's own name), then the earliest
+ * glob, then the smallest path, so the choice never depends on the order
+ * in which directories are read. */
+static int by_file_then_preference(const void *a, const void *b)
+{
+    const found *x = a, *y = b;
+    int c = strcmp(x->real, y->real);
+    if (c)
+        return c;
+    if (x->link != y->link)
+        return x->link ? 1 : -1;
+    if (x->glob != y->glob)
+        return x->glob < y->glob ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
+
+static int by_path(const void *a, const void *b)
+{
+    return strcmp(((const found *)a)->path, ((const found *)b)->path);
+}
+
+/* Every match of every glob, in the order found. */
+static found *expand(const hb_config *cfg, size_t *matched, size_t *nfound)
+{
+    found *f = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t g = 0; g < cfg->ntraces; g++) {
+        hb_pathlist one = { 0 };
+        matched[g] = hb_glob_traces(cfg->traces[g], &one);
+        for (size_t i = 0; i < one.n; i++) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                f = realloc(f, cap * sizeof *f);
+            }
+            char *real = realpath(one.v[i], NULL);
+            struct stat st;
+            bool link = lstat(one.v[i], &st) == 0 && S_ISLNK(st.st_mode);
+            f[n++] = (found){ one.v[i], real ? real : strdup(one.v[i]), link, g };
+        }
+        free(one.v); /* the strings now belong to f */
+    }
+    *nfound = n;
+    return f;
+}
+
+/* One entry per file. */
+static size_t keep_one_per_file(found *f, size_t n)
+{
+    if (n)
+        qsort(f, n, sizeof *f, by_file_then_preference);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k && !strcmp(f[k - 1].real, f[i].real)) {
+            free(f[i].path);
+            free(f[i].real);
+        } else {
+            f[k++] = f[i];
+        }
+    }
+    return k;
+}
+
+typedef struct named {
+    const char *name, *path;
+    size_t i;
+} named;
+
+static int by_name_then_path(const void *a, const void *b)
+{
+    const named *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : strcmp(x->path, y->path);
+}
+
+/* Rows are keyed by trace name, so two files of one name would share rows
+ * (and charts would average them).  Each file after the first of a name is
+ * reported at the glob that matched it. */
+static int check_unique_names(const hb_config *cfg, const hb_tracelist *l, hb_errs *errs)
+{
+    size_t n = l->paths.n;
+    named *v = malloc((n + 1) * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (named){ l->names[i], l->paths.v[i], i };
+    if (n)
+        qsort(v, n, sizeof *v, by_name_then_path);
+    int rc = 0;
+    for (size_t k = 1, first = 0; k < n; k++) {
+        if (strcmp(v[first].name, v[k].name)) {
+            first = k;
+            continue;
+        }
+        size_t ga = l->glob[v[first].i], gb = l->glob[v[k].i];
+        const hb_srcpos *at = &cfg->trace_pos[gb];
+        char also[64] = "";
+        if (ga != gb)
+            snprintf(also, sizeof also, " (matched by the glob on line %u)",
+                     cfg->trace_pos[ga].line);
+        hb_errs_add(errs, "%s:%u:%u: error: %s and %s%s are both named \"%s\": rename one (or "
+                    "give it a '#! name:' header)", cfg->path, at->line, at->col, v[k].path,
+                    v[first].path, also, v[k].name);
+        rc = -1;
+    }
+    free(v);
+    return rc;
+}
+
+int hb_config_traces(const hb_config *cfg, hb_tracelist *out, hb_errs *errs)
+{
+    memset(out, 0, sizeof *out);
+    out->matched = calloc(cfg->ntraces + 1, sizeof *out->matched);
+    size_t n;
+    found *f = expand(cfg, out->matched, &n);
+    n = keep_one_per_file(f, n);
+    if (n)
+        qsort(f, n, sizeof *f, by_path);
+    out->names = calloc(n + 1, sizeof *out->names);
+    out->glob = calloc(n + 1, sizeof *out->glob);
+    for (size_t i = 0; i < n; i++) {
+        hb_pathlist_add(&out->paths, f[i].path);
+        out->names[i] = result_name(f[i].path);
+        out->glob[i] = f[i].glob;
+        free(f[i].path);
+        free(f[i].real);
+    }
+    free(f);
+    return check_unique_names(cfg, out, errs);
+}
+
+void hb_tracelist_free(hb_tracelist *l)
+{
+    for (size_t i = 0; i < l->paths.n; i++)
+        free(l->names[i]);
+    free(l->names);
+    free(l->glob);
+    free(l->matched);
+    hb_pathlist_free(&l->paths);
+    memset(l, 0, sizeof *l);
+}

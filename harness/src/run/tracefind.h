@@ -3,13 +3,16 @@
  * stands for any number of directories (none included), then only files
  * that look like traces (.trace, .trace.xz, .trace.gz, .rep), sorted, each
  * once.  And the name a trace goes by in results, read from its header
- * without loading the whole file.
+ * without loading the whole file: a name is the key of a trace's rows, so
+ * two files of one name are an error of the configuration.
  */
 #ifndef HB_RUN_TRACEFIND_H
 #define HB_RUN_TRACEFIND_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "run/config.h"
 
 typedef struct hb_pathlist {
     char **v;
@@ -37,5 +40,25 @@ bool hb_is_trace_file(const char *path);
 /* The trace's name: its "#! name:" metadata, else the file name without
  * .trace/.rep and compression suffixes.  Reads at most the header. */
 void hb_trace_display_name(const char *path, char *out, size_t len);
+
+/* The traces of a configuration. */
+typedef struct hb_tracelist {
+    hb_pathlist paths; /* sorted; a file matched by several globs, or by
+                          several paths (a link, "./"), is there once,
+                          by its own path when that is one of them        */
+    char **names;      /* per path: its name in results, with the commas and
+                          line breaks a CSV field cannot hold replaced      */
+    size_t *glob;      /* per path: the earliest glob of cfg->traces that
+                          matched it by this path                        */
+    size_t *matched;   /* per glob: how many files it matched              */
+} hb_tracelist;
+
+/* Expands every glob of cfg.  Returns 0, or -1 with a line in errs for each
+ * pair of files that share a name ("FILE:LINE:COL: error: ..." at the glob
+ * of the second); out is filled either way.  Finding no trace at all is
+ * left to the caller, who may filter the list further. */
+int hb_config_traces(const hb_config *cfg, hb_tracelist *out, hb_errs *errs);
+
+void hb_tracelist_free(hb_tracelist *l);
 
 #endif /* HB_RUN_TRACEFIND_H */
