@@ -161,7 +161,15 @@ main() {
     local cmd=${1:-help}
     [ $# -eq 0 ] || shift
     case $cmd in
-        all) cmd_deps; cmd_build; cmd_gen; need_build; "$HB" bench "$@"; cmd_plots ;;
+        all)
+            cmd_deps; cmd_build; cmd_gen; need_build
+            # A trace that cannot be loaded (exit 3) still leaves every other
+            # cell measured: draw them, then report the failure.
+            local rc=0
+            "$HB" bench "$@" || rc=$?
+            [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || exit "$rc"
+            cmd_plots
+            exit "$rc" ;;
         deps) cmd_deps ;;
         build) cmd_build ;;
         gen) cmd_gen ;;
