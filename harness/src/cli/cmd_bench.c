@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "run/bench.h"
+#include "run/plan.h"
 
 static void usage(FILE *f)
 {
@@ -34,20 +35,6 @@ static void usage(FILE *f)
             "interrupted, 2 bad command line, 3 done but some traces cannot be loaded.\n");
 }
 
-/* A repeated filter option adds its globs to those of the earlier ones. */
-static char *add_globs(char *list, const char *more)
-{
-    if (!list)
-        return strdup(more);
-    size_t n = strlen(list), m = strlen(more);
-    char *joined = realloc(list, n + 1 + m + 1);
-    if (!joined)
-        return list;
-    joined[n] = ',';
-    memcpy(joined + n + 1, more, m + 1);
-    return joined;
-}
-
 int hb_cmd_bench(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -69,8 +56,8 @@ int hb_cmd_bench(int argc, char **argv)
         case 'c': o.config = optarg; break;
         case 'o': o.out_root = optarg; break;
         case 'r': o.resume = optarg; break;
-        case 'A': allocs = add_globs(allocs, optarg); break;
-        case 'T': traces = add_globs(traces, optarg); break;
+        case 'A': allocs = hb_filter_add(allocs, optarg); break;
+        case 'T': traces = hb_filter_add(traces, optarg); break;
         case 'j': {
             char *end;
             long n = strtol(optarg, &end, 10);

@@ -23,20 +23,6 @@ static void usage(FILE *f)
                "over names (trace globs also match paths); given again, the globs add up.\n");
 }
 
-/* A repeated filter option adds its globs to those of the earlier ones. */
-static char *add_globs(char *list, const char *more)
-{
-    if (!list)
-        return strdup(more);
-    size_t n = strlen(list), m = strlen(more);
-    char *joined = realloc(list, n + 1 + m + 1);
-    if (!joined)
-        return list;
-    joined[n] = ',';
-    memcpy(joined + n + 1, more, m + 1);
-    return joined;
-}
-
 static int print_plan(const char *config, const hb_plan_filter *flt, bool header)
 {
     hb_config cfg;
@@ -81,8 +67,8 @@ int hb_cmd_plan(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+c:A:T:Hh", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
-        case 'A': allocs = add_globs(allocs, optarg); break;
-        case 'T': traces = add_globs(traces, optarg); break;
+        case 'A': allocs = hb_filter_add(allocs, optarg); break;
+        case 'T': traces = hb_filter_add(traces, optarg); break;
         case 'H': header = true; break;
         case 'h': usage(stdout); rc = 0; goto out;
         default: usage(stderr); goto out;

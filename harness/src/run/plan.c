@@ -7,6 +7,19 @@
 #include <string.h>
 
 /* True when name matches one of the comma-separated globs of list. */
+char *hb_filter_add(char *list, const char *more)
+{
+    if (!list)
+        return strdup(more);
+    size_t n = strlen(list), m = strlen(more);
+    char *joined = realloc(list, n + 1 + m + 1);
+    if (!joined)
+        return list;
+    joined[n] = ',';
+    memcpy(joined + n + 1, more, m + 1);
+    return joined;
+}
+
 static bool in_list(const char *list, const char *name)
 {
     char buf[1024];

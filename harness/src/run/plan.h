@@ -29,6 +29,10 @@ typedef struct hb_plan_filter {
     const char *traces;     /* comma-separated globs over names and paths, or NULL */
 } hb_plan_filter;
 
+/* A filter option given again adds its globs to the earlier ones: returns
+ * list (malloc'd, or NULL) with ",more" appended, or a copy of more. */
+char *hb_filter_add(char *list, const char *more);
+
 typedef struct hb_plan {
     const hb_config *cfg;
     hb_alloc_where *where;   /* per allocator of cfg                   */
