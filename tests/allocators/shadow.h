@@ -73,6 +73,18 @@ static inline bool open_heap(fixture *f, const char *options)
     return open_heap_limit(f, options, 0);
 }
 
+/* check() fails, and its reason starts with the allocator's name and names
+ * `what`.  The caller then undoes the damage, so destroy() and the next
+ * case see a whole heap. */
+static inline void expect_damage(const fixture *f, const char *what)
+{
+    char msg[256] = "", prefix[64];
+    CHECK(f->a->check(f->heap, msg, sizeof msg) != 0);
+    CHECK_STR_CONTAINS(msg, what);
+    snprintf(prefix, sizeof prefix, "%s: ", f->a->name);
+    CHECK(strncmp(msg, prefix, strlen(prefix)) == 0);
+}
+
 /* destroy() must give every byte and every mapping back, the heap's own
  * state included; a refused create must have kept nothing. */
 static inline void close_heap(fixture *f)

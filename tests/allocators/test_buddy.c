@@ -188,15 +188,6 @@ static unsigned char *head_byte(const bd_heap *h, const void *p)
     return (unsigned char *)h->base + (off >> h->min_order);
 }
 
-/* check() fails, and its reason names `what`.  The caller then undoes the
- * damage, so destroy() and the next case see a whole heap. */
-static void expect_damage(const fixture *f, const char *what)
-{
-    char msg[256] = "";
-    CHECK(f->a->check(f->heap, msg, sizeof msg) != 0);
-    CHECK_STR_CONTAINS(msg, what);
-}
-
 /* One byte of the order table or one word of a free block at a time is
  * broken, as a stray write would, and check() names what is wrong. */
 static void test_check_reports_damage(void)

@@ -194,15 +194,6 @@ static void test_doubling_vectors_reuse_space(void)
 
 /* ---- check() ------------------------------------------------------------- */
 
-/* check() fails, and its reason names `what`.  The caller then undoes the
- * damage, so destroy() and the next case see a whole heap. */
-static void expect_damage(const fixture *f, const char *what)
-{
-    char msg[256] = "";
-    CHECK(f->a->check(f->heap, msg, sizeof msg) != 0);
-    CHECK_STR_CONTAINS(msg, what);
-}
-
 static void flip(uint64_t *bits, uint32_t g) { bits[g >> 6] ^= (uint64_t)1 << (g & 63); }
 
 /* A free run's record, a bit of either bitmap or a list link is broken, as

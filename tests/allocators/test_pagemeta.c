@@ -208,15 +208,6 @@ static pm_page *desc(const pm_heap *h, uint32_t i)
     return (pm_page *)((char *)h->chunk[0] + (size_t)i * h->stride);
 }
 
-/* check() fails, and its reason names `what`.  The caller then undoes the
- * damage, so destroy() and the next case see a whole heap. */
-static void expect_damage(const fixture *f, const char *what)
-{
-    char msg[256] = "";
-    CHECK(f->a->check(f->heap, msg, sizeof msg) != 0);
-    CHECK_STR_CONTAINS(msg, what);
-}
-
 /* One field or bit of a page descriptor, of the bucket bitmap or of the
  * free-descriptor list is broken, as a stray write into the metadata would,
  * and check() names what is wrong.  The pages themselves are not touched. */

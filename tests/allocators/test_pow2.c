@@ -193,15 +193,6 @@ static void test_realloc(void)
     close_heap(&f);
 }
 
-/* check() fails, and its reason names `what`.  The caller then undoes the
- * damage, so destroy() and the next case see a whole heap. */
-static void expect_damage(const fixture *f, const char *what)
-{
-    char msg[256] = "";
-    CHECK(f->a->check(f->heap, msg, sizeof msg) != 0);
-    CHECK_STR_CONTAINS(msg, what);
-}
-
 /* A bit of usage[], a byte of a page's entry or a free block's link is
  * broken, as a stray write would, and check() names what is wrong. */
 static void test_check_reports_damage(void)

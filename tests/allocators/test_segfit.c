@@ -214,16 +214,6 @@ static void test_trim_gives_memory_back(void)
 
 /* ---- check() ------------------------------------------------------------- */
 
-/* check() fails, and its reason names `what`.  The caller then undoes the
- * damage, so destroy() and the next case see a whole heap. */
-static void expect_damage(const fixture *f, const char *what)
-{
-    char msg[256] = "";
-    CHECK(f->a->check(f->heap, msg, sizeof msg) != 0);
-    CHECK_STR_CONTAINS(msg, what);
-    CHECK_STR_CONTAINS(msg, "segfit: ");
-}
-
 /* One word of a boundary tag, a list link or a bitmap is broken, as an
  * overflow or a write after free would, and check() names what is wrong. */
 static void test_check_reports_damage(void)
