@@ -136,8 +136,9 @@ cmd_test() {
 
 cmd_selfbench() {
     need_build
-    # Whole runs of the two largest recorded traces: long enough (about
-    # 0.15 s each) that the replay, not process start, is what is timed.
+    # Whole runs of the two largest recorded traces (about 50 ms each from
+    # the trace cache, of which process start is a few): the replay and the
+    # allocator's own setup, not the start, are most of what is timed.
     local out traces=(traces/recorded/python-textproc.trace.xz traces/recorded/lua-inventory.trace.xz)
     out="results/selfbench-$(date -u +%Y%m%d-%H%M%S)"
     mkdir -p "$out"
