@@ -46,7 +46,14 @@ typedef struct run_args {
     unsigned timing;
     const char *timing_arg; /* as given, for the isolated child */
     double timeout_s;       /* 0: not given                      */
+    unsigned passes, latency_passes; /* 0: the replay's defaults */
+    double min_time_s, max_time_s;
+    const char *pass_arg[4]; /* --passes, --min-time, --max-time, --latency-passes as given */
+    const char *series;     /* --series FILE                     */
 } run_args;
+
+static const char *const pass_opt[4] = { "--passes", "--min-time", "--max-time",
+                                         "--latency-passes" };
 
 static void usage(FILE *f)
 {
@@ -70,6 +77,11 @@ static void usage(FILE *f)
         "  --limit SIZE          most bytes the memory source hands out (default: none)\n"
         "  --opts K=V,...        options passed to the allocator's create()\n"
         "  --timing MODE         per-op, throughput or both (default both)\n"
+        "  --passes N            least throughput passes (default 5)\n"
+        "  --min-time DURATION   least total time of the throughput passes (default 0.3s)\n"
+        "  --max-time DURATION   no new throughput pass after this much (default 10s)\n"
+        "  --latency-passes N    latency passes, 1 to 16 (default 3)\n"
+        "  --series FILE         write the memory-over-time series (CSV) to FILE\n"
         "  --no-cache            do not read or write the binary trace cache\n"
         "  --isolate             replay in a child process, so that a crash or a hang\n"
         "                        still gives a result: status crashed (signal and op)\n"
@@ -116,11 +128,43 @@ static int parse_timing(const char *s, unsigned *out)
     return 0;
 }
 
+/* The options of repeated passes (docs/metrics.md); 1 when argv[*i] is
+ * none of them, 2 on a bad value. */
+static int parse_pass_opt(run_args *a, int argc, char **argv, int *i)
+{
+    for (int k = 0; k < 4; k++) {
+        const char *v = opt_value(argc, argv, i, pass_opt[k]);
+        if (!v)
+            continue;
+        char *end;
+        unsigned long n = strtoul(v, &end, 10);
+        double d;
+        if (k == 0 || k == 3) {
+            if (*end || !*v || n < 1 || n > (k == 3 ? 16 : 10000))
+                return bad_usage(k == 3 ? "--latency-passes expects 1 to 16, got '%s'"
+                                        : "--passes expects 1 to 10000, got '%s'", v);
+            *(k == 0 ? &a->passes : &a->latency_passes) = (unsigned)n;
+        } else {
+            if (hb_parse_duration(v, &d) || d < 0)
+                return bad_usage("expects a duration such as 0.3s or 500ms, got '%s'", v);
+            *(k == 1 ? &a->min_time_s : &a->max_time_s) = d;
+        }
+        a->pass_arg[k] = v;
+        return 0;
+    }
+    return 1;
+}
+
 static int parse_valued(run_args *a, int argc, char **argv, int *i)
 {
     const char *v;
     uint64_t bytes;
-    if ((v = opt_value(argc, argv, i, "--rep"))) {
+    int pass = parse_pass_opt(a, argc, argv, i);
+    if (pass != 1)
+        return pass;
+    if ((v = opt_value(argc, argv, i, "--series"))) {
+        a->series = v;
+    } else if ((v = opt_value(argc, argv, i, "--rep"))) {
         char *end;
         unsigned long n = strtoul(v, &end, 10);
         if (*end || !*v || n > 1000000)
@@ -155,7 +199,7 @@ static int parse_valued(run_args *a, int argc, char **argv, int *i)
 /* Returns 0, 2 for a usage error, or -1 after --help. */
 static int parse_args(run_args *a, int argc, char **argv)
 {
-    *a = (run_args){ .rep = 1, .timing = HB_TIMING_BOTH };
+    *a = (run_args){ .rep = 1, .timing = HB_TIMING_BOTH, .min_time_s = HB_DEFAULT_MIN_TIME_S };
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
@@ -260,7 +304,10 @@ static int run_cell(const run_args *a, const hb_trace *t)
     }
     hb_result r;
     hb_result_failed(&r, a->name ? a->name : l->name, t->name, a->rep, HB_ST_OK, "");
-    hb_replay_cfg cfg = { .timing = a->timing, .options = a->opts, .limit = a->limit };
+    hb_replay_cfg cfg = { .timing = a->timing, .options = a->opts, .limit = a->limit,
+                          .passes = a->passes, .min_time_s = a->min_time_s,
+                          .max_time_s = a->max_time_s, .latency_passes = a->latency_passes,
+                          .series_path = a->series };
     if (!a->csv)
         print_about(l);
     int rc = hb_replay(l, t, &cfg, &r);
@@ -280,7 +327,7 @@ static int run_cell(const run_args *a, const hb_trace *t)
 /* ---- --isolate ----------------------------------------------------------- */
 
 typedef struct argv_list {
-    char *v[32];
+    char *v[48];
     char exe[PATH_MAX];
     char num[3][32];
     size_t n;
@@ -321,6 +368,11 @@ static void child_argv(const run_args *a, argv_list *l)
         push(l, "--timing"), push(l, a->timing_arg);
     if (a->no_cache)
         push(l, "--no-cache");
+    for (int k = 0; k < 4; k++)
+        if (a->pass_arg[k])
+            push(l, pass_opt[k]), push(l, a->pass_arg[k]);
+    if (a->series)
+        push(l, "--series"), push(l, a->series);
     push(l, a->spec);
     push(l, a->trace);
     l->v[l->n] = NULL;

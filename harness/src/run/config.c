@@ -9,7 +9,8 @@
 #include "util/yamlx.h"
 
 static const char *const top_keys[] = { "allocators", "traces", "repetitions", "arena",
-                                        "timing", "timeout", "optional", NULL };
+                                        "timing", "timeout", "optional", "passes",
+                                        "min_time", "max_time", "latency_passes", NULL };
 static const char *const alloc_keys[] = { "name", "path", "options", "arena", NULL };
 static const char *const default_optional[] = { "jemalloc", "mimalloc", "tcmalloc", NULL };
 
@@ -229,6 +230,35 @@ static int read_repetitions(hb_yaml *y, yaml_node_t *n, hb_config *c)
     return 0;
 }
 
+/* A count from lo to hi, for passes: and latency_passes:. */
+static int read_count(hb_yaml *y, yaml_node_t *n, const char *key, unsigned lo, unsigned hi,
+                      unsigned *out)
+{
+    uint64_t v;
+    if (hb_yaml_u64(y, n, key, &v))
+        return -1;
+    if (v < lo || v > hi)
+        return hb_yaml_fail(y, n, "%s: expected an integer from %u to %u", key, lo, hi);
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* How each cell repeats its timed passes (docs/metrics.md). */
+static void read_passes(reader *r, yaml_node_t *root)
+{
+    hb_yaml *y = r->y;
+    hb_config *c = r->c;
+    yaml_node_t *n;
+    if ((n = hb_yaml_get(y, root, "passes")))
+        ok(r, read_count(y, n, "passes", 1, 10000, &c->passes));
+    if ((n = hb_yaml_get(y, root, "latency_passes")))
+        ok(r, read_count(y, n, "latency_passes", 1, 16, &c->latency_passes));
+    if ((n = hb_yaml_get(y, root, "min_time")))
+        ok(r, hb_yaml_duration(y, n, "min_time", &c->min_time_s));
+    if ((n = hb_yaml_get(y, root, "max_time")))
+        ok(r, hb_yaml_duration(y, n, "max_time", &c->max_time_s));
+}
+
 static void read_scalars(reader *r, yaml_node_t *root)
 {
     hb_yaml *y = r->y;
@@ -242,6 +272,7 @@ static void read_scalars(reader *r, yaml_node_t *root)
         ok(r, read_timing(y, n, c));
     if ((n = hb_yaml_get(y, root, "timeout")))
         ok(r, hb_yaml_duration(y, n, "timeout", &c->timeout_s));
+    read_passes(r, root);
 }
 
 static void read_optional(reader *r, yaml_node_t *root)
@@ -303,6 +334,7 @@ static void init(hb_config *c, const char *path)
     c->path = strdup(path);
     c->repetitions = 1;
     c->timeout_s = HB_CONFIG_DEFAULT_TIMEOUT_S;
+    c->min_time_s = c->max_time_s = -1; /* not set: the replay's defaults */
 }
 
 int hb_config_load(const char *path, hb_config *c, char *err, size_t errlen)
