@@ -206,8 +206,11 @@ static void pass_latency(pass_env *e, hb_clock *c, hb_result *r)
         want = HB_MAX_LATENCY_PASSES;
     hb_lat_acc acc;
     hb_pass P;
+    double cap = e->cfg->max_time_s > 0 ? e->cfg->max_time_s : HB_DEFAULT_MAX_TIME_S, spent = 0;
     hb_fig_latency_start(&acc, e->m.hist);
-    for (unsigned k = 0; k < want && !stop_after(r); k++) {
+    /* A slow cell (a linear-time allocator, the mmap baseline) stops adding
+     * passes after max_time, as the throughput passes do. */
+    for (unsigned k = 0; k < want && spent < cap && !stop_after(r); k++) {
         hb_clock_calibrate(c);
         double before = c->overhead;
         for (int i = 0; i < HB_OP_KINDS; i++)
@@ -219,6 +222,7 @@ static void pass_latency(pass_env *e, hb_clock *c, hb_result *r)
         uint64_t t0 = hb_mono_ns();
         hb_pass_latency(&P);
         uint64_t t1 = hb_mono_ns();
+        spent += (double)(t1 - t0) / 1e9;
         end_pass(e, &P, r);
         hb_clock_calibrate(c);
         hb_fig_latency_pass(&acc, c, e->m.pass_hist, (before + c->overhead) / 2,
