@@ -79,7 +79,7 @@ static void usage(FILE *f)
         "  --timing MODE         per-op, throughput or both (default both)\n"
         "  --passes N            least throughput passes (default 5)\n"
         "  --min-time DURATION   least total time of the throughput passes (default 0.3s)\n"
-        "  --max-time DURATION   no new throughput pass after this much (default 10s)\n"
+        "  --max-time DURATION   no new timed pass after this much (default 2s)\n"
         "  --latency-passes N    latency passes, 1 to 16 (default 3)\n"
         "  --series FILE         write the memory-over-time series (CSV) to FILE\n"
         "  --no-cache            do not read or write the binary trace cache\n"

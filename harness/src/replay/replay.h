@@ -44,7 +44,7 @@ enum hb_timing {
 
 #define HB_DEFAULT_PASSES 5
 #define HB_DEFAULT_MIN_TIME_S 0.3
-#define HB_DEFAULT_MAX_TIME_S 4.0
+#define HB_DEFAULT_MAX_TIME_S 2.0
 #define HB_DEFAULT_LATENCY_PASSES 3
 #define HB_MAX_LATENCY_PASSES 16
 #define HB_MAX_PASSES 10000   /* throughput passes kept, at most            */
