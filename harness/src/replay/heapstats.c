@@ -5,6 +5,8 @@
 #include "replay/heapstats.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <malloc.h>
 #include <stddef.h>
 
@@ -35,7 +37,7 @@ bool hb_heapstats_find(hb_heapstats *s, const hb_loaded *l)
      * mallinfo2 only counts when malloc itself is glibc's. */
     if (found(s, HS_JEMALLOC, dlsym(l->dl, "mallctl"), "jemalloc:stats.resident",
               "jemalloc:stats.mapped") ||
-        found(s, HS_MIMALLOC, dlsym(l->dl, "mi_process_info"), "mimalloc:commit",
+        found(s, HS_MIMALLOC, dlsym(l->dl, "mi_process_info"), "mimalloc:peak_rss-growth",
               "mimalloc:peak_commit") ||
         found(s, HS_TCMALLOC, dlsym(l->dl, "MallocExtension_GetNumericProperty"),
               "tcmalloc:heap_size-unmapped", "tcmalloc:heap_size"))
@@ -75,16 +77,35 @@ static bool read_tcmalloc(tc_property_fn get, uint64_t *stats, uint64_t *reserve
     return true;
 }
 
+/* mimalloc's resident figure is the process's peak RSS as it reports it:
+ * its growth from the zero, after the kernel's high-water mark has been
+ * reset there (clear_refs 5), so the harness's earlier peaks do not hide
+ * it. */
+void hb_heapstats_zero(hb_heapstats *s)
+{
+    if (s->kind != HS_MIMALLOC)
+        return;
+    int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (write(fd, "5", 1) != 1)
+            s->base = 0;
+        close(fd);
+    }
+    uint64_t reserved;
+    s->base = 0;
+    hb_heapstats_read(s, &s->base, &reserved);
+}
+
 bool hb_heapstats_read(const hb_heapstats *s, uint64_t *stats, uint64_t *reserved)
 {
     switch (s->kind) {
     case HS_JEMALLOC:
         return read_jemalloc((mallctl_fn)s->fn, stats, reserved);
     case HS_MIMALLOC: {
-        size_t t0, t1, t2, rss, peak_rss, commit = 0, peak_commit = 0, faults;
+        size_t t0, t1, t2, rss, peak_rss = 0, commit = 0, peak_commit = 0, faults;
         ((mi_process_info_fn)s->fn)(&t0, &t1, &t2, &rss, &peak_rss, &commit, &peak_commit,
                                     &faults);
-        *stats = commit;
+        *stats = peak_rss > s->base ? peak_rss - s->base : 0;
         *reserved = peak_commit;
         return true;
     }

@@ -141,6 +141,8 @@ static void start_meter(pass_env *e, hb_meter *mt)
     if (mt->mem)
         mt->table_base = mt->mem->table_bytes;
     hb_prefault_stack(STACK_PREFAULT);
+    if (mt->hs)
+        hb_heapstats_zero(&e->hs);
     mt->base = hb_anon_bytes(&e->anon);
 }
 
