@@ -134,6 +134,16 @@ cmd_test() {
     ctest --test-dir "$ASAN_BUILD" --output-on-failure -j 2 -L '^(allocators|trace|run)$'
 }
 
+# The checks of the time and memory figures (docs/metrics.md): the spread of
+# repeated cells, per-op against batched timing, and the resident footprint
+# against the system allocators' own statistics.
+selfbench_measurement() {
+    local out=$1 rc=0
+    harness/selfbench/timing.sh "$HB" "$out" 10 | tee "$out/timing.txt" || rc=1
+    harness/selfbench/memory.sh "$HB" "$out" | tee "$out/memory.txt" || rc=1
+    return "$rc"
+}
+
 cmd_selfbench() {
     need_build
     # Whole runs of the two largest recorded traces (about 50 ms each from
@@ -153,6 +163,7 @@ cmd_selfbench() {
     done
     hyperfine --warmup 1 --runs 10 --export-csv "$out/hyperfine.csv" \
         --export-markdown "$out/hyperfine.md" "${cmds[@]}"
+    selfbench_measurement "$out" || scaling=$?
     say "selfbench: $out/scaling.txt, $out/hyperfine.csv"
     [ "$scaling" -eq 0 ] || say "selfbench: heapbench scaling exited $scaling (see its verdicts)"
     return "$scaling"

@@ -10,6 +10,7 @@
  * allocators such as jemalloc keep initial-exec TLS, which dlopen can only
  * place in that reserve, and glibc's default is too small for them.  Every
  * allocator runs under the same setting, so the comparison stays fair.
+ * The same exec turns address-space randomisation off for the replay.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -251,6 +253,12 @@ static void ensure_static_tls(int argc, char **argv)
     nargv[1] = "run";
     for (int i = 1; i < argc; i++)
         nargv[i + 1] = argv[i];
+    /* Addresses are not randomised in the replay: an allocator whose
+     * layout depends on where its mappings land (jemalloc's extents) then
+     * has the same footprint, to the page, run after run. */
+    int persona = personality(0xffffffff);
+    if (persona != -1)
+        personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
     fflush(NULL);
     execv("/proc/self/exe", nargv);
     free(nargv); /* exec failed: carry on in this process */
