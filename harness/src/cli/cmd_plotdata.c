@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "run/csvtable.h"
-#include "run/plotdata.h"
+#include "report/csvtable.h"
+#include "report/plotdata.h"
 
 /* What the charts of plots/ draw. */
 static const char default_metrics[] =
