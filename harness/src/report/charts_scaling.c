@@ -44,8 +44,11 @@ static void read_row(char *line, table *t, int pattern)
         return;
     series *s = &t->s[t->ns];
     char *save, *w = strtok_r(line, " \t\n", &save);
-    if (!w || !strtok_r(NULL, " \t\n", &save))
+    char *promise = w ? strtok_r(NULL, " \t\n", &save) : NULL;
+    if (!promise)
         return;
+    while (promise && !strncmp(promise, "O(", 2) && !strchr(promise, ')')) /* "O(log n)" */
+        promise = strtok_r(NULL, " \t\n", &save);
     snprintf(s->name, sizeof s->name, "%s", !strcmp(w, "(loop)") ? "loop only" : w);
     s->pattern = pattern;
     for (size_t k = 0; k < t->nn[pattern]; k++) {
