@@ -207,14 +207,19 @@ cmd_selfbench() {
     # finding to report after the timings, not a reason to skip them.
     local scaling=0
     "$HB" scaling | tee "$out/scaling.txt" || scaling=$?
-    local cmds=() a t
+    # One hyperfine per trace: its relative column then compares replays of
+    # the same trace only.
+    local a t name
     for t in "${traces[@]}"; do
         "$HB" trace check "$t" >/dev/null || die "$t does not load"
-        for a in glibc segfit; do cmds+=("$HB run --timing throughput $a $t"); done
+        name=$(basename "$t"); name=${name%%.*}
+        local cmds=()
+        for a in glibc segfit; do cmds+=(-n "$a $name" "$HB run --timing throughput $a $t"); done
+        hyperfine --warmup 1 --runs 10 --export-csv "$out/hyperfine-$name.csv" \
+            --export-markdown "$out/hyperfine-$name.md" --export-json "$out/hyperfine-$name.json" \
+            "${cmds[@]}"
     done
-    hyperfine --warmup 1 --runs 10 --export-csv "$out/hyperfine.csv" \
-        --export-markdown "$out/hyperfine.md" "${cmds[@]}"
-    say "selfbench: $out/scaling.txt, $out/hyperfine.csv"
+    say "selfbench: $out/scaling.txt, $out/hyperfine-*.{md,json,csv} (one per trace)"
     [ "$scaling" -eq 0 ] || say "selfbench: heapbench scaling exited $scaling (see its verdicts)"
     return "$scaling"
 }
