@@ -141,12 +141,18 @@ static void test_merge_matches_bench(void)
                "\"$HB\" env > \"$D/host1.env\" && "
                "grep -v '^#' \"$D/plan.txt\" | xargs -P2 -d '\\n' -I{} sh -c '{}' > \"$D/rows.csv\"",
                NULL) == 0);
+    char *merged;
     CHECK(sh("\"$HB\" merge --env \"$D/host1.env\" --config \"$D/bench.yaml\" \"$D/merged\" "
-             "\"$D/rows.csv\"", &text) == 0);
-    free(text);
+             "\"$D/rows.csv\"", &merged) == 0);
     REQUIRE(sh("\"$HB\" bench --config \"$D/bench.yaml\" --out \"$D/bench\" -j 2", NULL) == 0);
-    CHECK(sh("\"$HB\" report --baseline buddy \"$D/merged\" && "
-             "\"$HB\" report --baseline buddy \"$D/bench/latest\"", NULL) == 0);
+    if (sh("\"$HB\" report --baseline buddy \"$D/merged\" && "
+           "\"$HB\" report --baseline buddy \"$D/bench/latest\"", &text)) {
+        CHECK(!"report failed");
+        fprintf(stderr, "merge said:\n%s\nreport said:\n%s\n", merged, text);
+        REQUIRE(sh("cat \"$D/rows.csv\" >&2", NULL) == 0);
+    }
+    free(text);
+    free(merged);
     char p1[256], p2[256];
     snprintf(p1, sizeof p1, "%s/merged/report.md", dir);
     snprintf(p2, sizeof p2, "%s/bench/latest/report.md", dir);
