@@ -166,6 +166,8 @@ static void bars_settings(FILE *f, const hb_run *r, const bars *b)
 {
     double per = (double)r->nallocs + 1.5;
     long w = (long)(260 + (double)b->ngroups * per * 24);
+    long title_w = (long)strlen(b->title) * 12 + 200; /* 16 pt: about 11 px a letter */
+    w = w < title_w ? title_w : w;
     w = w < HB_CHART_MIN_W ? HB_CHART_MIN_W : w > HB_CHART_MAX_W ? HB_CHART_MAX_W : w;
     fprintf(f, "width = %ld\nheight = 820\n", w);
     /* Labels rotated by 30 degrees reach left of the first group. */
