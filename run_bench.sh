@@ -15,7 +15,6 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 REQUIRED_PKGS=(cmake gcc make pkg-config libyaml-dev liblzma-dev zlib1g-dev gnuplot-nox
                hyperfine xz-utils)
 OPTIONAL_PKGS=(libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4)
-CHARTS=(utilization malloc_latency free_latency throughput footprint)
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "run_bench.sh: $*"; exit 1; }
@@ -24,13 +23,18 @@ usage() {
     cat <<'EOF'
 usage: ./run_bench.sh COMMAND [ARGS]
 
-  all                  deps, build, synthetic traces, run, plots
+  all                  deps, build, synthetic traces, run, report (charts included)
   deps                 check (and as root install) the Debian packages needed
   build                configure and build build/ (Release; HB_WERROR=1 adds -Werror)
   gen                  generate the synthetic traces into build/traces/synthetic
   run [ARGS]           heapbench bench [--config F] [--out DIR] [--resume DIR]
                        [--filter-allocator G] [--filter-trace G] [-j N]
-  plots [RUN_DIR]      draw the charts of a run (default results/latest)
+  plots [RUN] [--format png|svg|pdf] [--allocators LIST] [--traces GLOBS]
+        [--baseline NAME] [--kinds LIST] [--detail-traces GLOBS] [--out DIR]
+                       draw the charts of a run (default results/latest) into
+                       RUN/plots (or DIR)
+  report [RUN] [same options as plots]
+                       the charts, then RUN/report.md
   test                 -Werror build + every test, then ASan/UBSan build + tests
   list [ARGS]          allocators and traces bench.yaml sees
   plan [ARGS]          one self-contained command line per cell
@@ -39,8 +43,8 @@ usage: ./run_bench.sh COMMAND [ARGS]
   selfbench            heapbench scaling, and hyperfine over whole replays
   help                 this text
 
-Results: results/<run-id>/{results.csv,env.txt,config.yaml,plan.txt,logs/,plots/},
-results/latest -> the newest run; charts also copied to plots/.
+Results: results/<run-id>/{results.csv,env.txt,config.yaml,plan.txt,logs/,plots/,report.md},
+results/latest -> the newest run (its charts: results/latest/plots/).
 EOF
 }
 
@@ -104,25 +108,82 @@ cmd_gen() {
     "$HB" trace gen --out-dir "$BUILD/traces/synthetic" --sync traces/synthetic/*.yaml
 }
 
+# Options of plots and report: RUN then --format, --allocators, --traces,
+# --baseline, --kinds, --detail-traces, --out; anything else is an error.
+CHART_RUN= CHART_FMT=png CHART_OUT= CHART_CHOICES=()
+parse_chart_args() {
+    CHART_RUN= CHART_FMT=png CHART_OUT= CHART_CHOICES=()
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --format) [ $# -ge 2 ] || die "$1 expects a value"; CHART_FMT=$2; shift 2 ;;
+            --out) [ $# -ge 2 ] || die "$1 expects a value"; CHART_OUT=$2; shift 2 ;;
+            --allocators | --traces | --baseline | --kinds | --detail-traces)
+                [ $# -ge 2 ] || die "$1 expects a value"
+                CHART_CHOICES+=("$1" "$2"); shift 2 ;;
+            -*) say "run_bench.sh: unknown option '$1'"; usage >&2; exit 2 ;;
+            *) [ -z "$CHART_RUN" ] || die "one run folder expected, got '$CHART_RUN' and '$1'"
+               CHART_RUN=$1; shift ;;
+        esac
+    done
+    case $CHART_FMT in png | svg | pdf) ;; *) die "--format: expected png, svg or pdf, got '$CHART_FMT'" ;; esac
+    CHART_RUN=${CHART_RUN:-results/latest}
+    [ -f "$CHART_RUN/results.csv" ] || die "$CHART_RUN/results.csv not found (run ./run_bench.sh run first)"
+    CHART_RUN=$(readlink -f "$CHART_RUN")
+    CHART_OUT=${CHART_OUT:-$CHART_RUN/plots}
+}
+
+# The scaling output charted with a run: its own, else the newest selfbench's.
+scaling_file() {
+    if [ -f "$CHART_RUN/scaling.txt" ]; then echo "$CHART_RUN/scaling.txt"; return; fi
+    local f
+    f=$(ls -1d results/selfbench-*/scaling.txt 2>/dev/null | sort | tail -n 1)
+    [ -z "$f" ] || readlink -f "$f"
+}
+
 cmd_plots() {
     need_build
-    local run=${1:-results/latest}
-    [ -f "$run/results.csv" ] || die "$run/results.csv not found (run ./run_bench.sh run first)"
-    run=$(readlink -f "$run")
-    mkdir -p "$run/plots/data" plots
-    "$HB" plotdata --out-dir "$run/plots/data" "$run/results.csv" >/dev/null
-    local chart
-    for chart in "${CHARTS[@]}"; do
-        # A chart whose metric has no value in this run (every cell failed) is left out.
-        if ! gnuplot -e "in='$run/plots/data'; out='$run/plots/$chart.png'" \
-                "plots/$chart.gp" 2>"$run/plots/$chart.log"; then
-            say "plots: $chart not drawn (see $run/plots/$chart.log)"
+    parse_chart_args "$@"
+    local data="$CHART_OUT/data" scaling name script
+    scaling=$(scaling_file)
+    # The default folder holds only the charts of the last drawing.
+    if [ "$CHART_OUT" = "$CHART_RUN/plots" ]; then rm -rf "$CHART_OUT"; fi
+    "$HB" plotdata --out-dir "$data" "${CHART_CHOICES[@]}" ${scaling:+--scaling "$scaling"} \
+        "$CHART_RUN"
+    while read -r script name; do
+        if ! gnuplot -e "in='$data'; name='$name'; fmt='$CHART_FMT'; out='$CHART_OUT/$name.$CHART_FMT'" \
+                "plots/$script.gp" 2>"$data/$name.log"; then
+            say "plots: $name not drawn (see $data/$name.log)"
             continue
         fi
-        rm -f "$run/plots/$chart.log" # only warnings: a column without values
-        cp "$run/plots/$chart.png" "plots/$chart.png"
-        say "plots: $run/plots/$chart.png"
+        [ -s "$data/$name.log" ] || rm -f "$data/$name.log"
+        # cairo stamps PDFs with the time; a fixed stamp of the same length
+        # keeps the file's offsets valid and its bytes reproducible.
+        [ "$CHART_FMT" != pdf ] || LC_ALL=C sed -i \
+            's|/CreationDate (D:[0-9]\{14\}Z)|/CreationDate (D:20000101000000Z)|' \
+            "$CHART_OUT/$name.pdf"
+    done <"$data/charts.txt"
+    say "plots: $(wc -l <"$data/charts.txt") charts in $CHART_OUT"
+}
+
+cmd_report() {
+    cmd_plots "$@"
+    local scaling
+    scaling=$(scaling_file)
+    "$HB" report --charts "$CHART_OUT" --format "$CHART_FMT" "${CHART_CHOICES[@]}" \
+        ${scaling:+--scaling "$scaling"} "$CHART_RUN"
+}
+
+# The run folder "heapbench bench ARGS" wrote: --resume DIR, else OUT/latest.
+bench_run_dir() {
+    local root=results
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --resume) echo "${2:-}"; return ;;
+            --out) root=${2:-results}; shift ;;
+        esac
+        shift
     done
+    echo "$root/latest"
 }
 
 cmd_test() {
@@ -156,15 +217,20 @@ cmd_selfbench() {
     # finding to report after the timings, not a reason to skip them.
     local scaling=0
     "$HB" scaling | tee "$out/scaling.txt" || scaling=$?
-    local cmds=() a t
+    # One hyperfine per trace: its relative column then compares replays of
+    # the same trace only.
+    local a t name
     for t in "${traces[@]}"; do
         "$HB" trace check "$t" >/dev/null || die "$t does not load"
-        for a in glibc segfit; do cmds+=("$HB run --timing throughput $a $t"); done
+        name=$(basename "$t"); name=${name%%.*}
+        local cmds=()
+        for a in glibc segfit; do cmds+=(-n "$a $name" "$HB run --timing throughput $a $t"); done
+        hyperfine --warmup 1 --runs 10 --export-csv "$out/hyperfine-$name.csv" \
+            --export-markdown "$out/hyperfine-$name.md" --export-json "$out/hyperfine-$name.json" \
+            "${cmds[@]}"
     done
-    hyperfine --warmup 1 --runs 10 --export-csv "$out/hyperfine.csv" \
-        --export-markdown "$out/hyperfine.md" "${cmds[@]}"
     selfbench_measurement "$out" || scaling=$?
-    say "selfbench: $out/scaling.txt, $out/hyperfine.csv"
+    say "selfbench: $out/scaling.txt, $out/hyperfine-*.{md,json,csv} (one per trace), $out/timing.txt, $out/memory.txt"
     [ "$scaling" -eq 0 ] || say "selfbench: heapbench scaling exited $scaling (see its verdicts)"
     return "$scaling"
 }
@@ -180,13 +246,21 @@ main() {
             local rc=0
             "$HB" bench "$@" || rc=$?
             [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || exit "$rc"
-            cmd_plots
+            cmd_report "$(bench_run_dir "$@")"
+            "$HB" report --terminal "$(bench_run_dir "$@")"
             exit "$rc" ;;
         deps) cmd_deps ;;
         build) cmd_build ;;
         gen) cmd_gen ;;
-        run) need_build; exec "$HB" bench "$@" ;;
+        run)
+            need_build
+            local rc=0
+            "$HB" bench "$@" || rc=$?
+            [ ! -f "$(bench_run_dir "$@")/results.csv" ] ||
+                "$HB" report --terminal "$(bench_run_dir "$@")" || true
+            exit "$rc" ;;
         plots) cmd_plots "$@" ;;
+        report) cmd_report "$@" ;;
         test) cmd_test ;;
         list) need_build; exec "$HB" list "$@" ;;
         plan) need_build; exec "$HB" plan "$@" ;;

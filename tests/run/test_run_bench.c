@@ -14,7 +14,7 @@
 #include "check.h"
 #include "report/result.h"
 #include "run/bench.h"
-#include "run/csvtable.h"
+#include "report/csvtable.h"
 #include "run/outcome.h"
 #include "run/runner.h"
 

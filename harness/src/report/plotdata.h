@@ -5,13 +5,13 @@
  * timeout, a failed or unsupported cell), so the chart shows a gap rather
  * than a misleading zero.
  */
-#ifndef HB_RUN_PLOTDATA_H
-#define HB_RUN_PLOTDATA_H
+#ifndef HB_REPORT_PLOTDATA_H
+#define HB_REPORT_PLOTDATA_H
 
 #include <stddef.h>
 #include <stdio.h>
 
-#include "run/csvtable.h"
+#include "report/csvtable.h"
 
 typedef struct hb_matrix {
     char **rows;   /* trace names, in order of first appearance     */
@@ -35,4 +35,4 @@ int hb_matrix_has_values(const hb_matrix *m);
 
 void hb_matrix_free(hb_matrix *m);
 
-#endif /* HB_RUN_PLOTDATA_H */
+#endif /* HB_REPORT_PLOTDATA_H */

@@ -3,8 +3,8 @@
  * (looked up by column name) and as the line it was written as, so a
  * resumed run copies finished rows byte for byte.
  */
-#ifndef HB_RUN_CSVTABLE_H
-#define HB_RUN_CSVTABLE_H
+#ifndef HB_REPORT_CSVTABLE_H
+#define HB_REPORT_CSVTABLE_H
 
 #include <stddef.h>
 
@@ -31,4 +31,4 @@ long hb_csv_col(const hb_csv_table *t, const char *name);
 
 void hb_csv_table_free(hb_csv_table *t);
 
-#endif /* HB_RUN_CSVTABLE_H */
+#endif /* HB_REPORT_CSVTABLE_H */

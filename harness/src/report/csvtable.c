@@ -1,4 +1,4 @@
-#include "run/csvtable.h"
+#include "report/csvtable.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-#include "run/plotdata.h"
+#include "report/plotdata.h"
 
 #include <math.h>
 #include <stdbool.h>
