@@ -9,6 +9,7 @@
 #include "report/kind.h"
 #include "report/palette.h"
 #include "report/stats.h"
+#include "util/stats.h"
 
 #define NEAR(a, b) (fabs((double)(a) - (double)(b)) < 1e-3 * fmax(1, fabs((double)(b))))
 

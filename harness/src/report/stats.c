@@ -1,38 +1,17 @@
 #include "report/stats.h"
 
-#include <math.h>
+#include "util/stats.h"
 
-/* Student t, two-sided 95 %: exact table up to 30 degrees of freedom, then
- * the normal quantile's first correction terms (error below 1e-3). */
-double hb_t975(unsigned df)
-{
-    static const double table[31] = {
-        NAN,    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-        2.201,  2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-        2.080,  2.074,  2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-    };
-    if (df <= 30)
-        return table[df];
-    double z = 1.959964, d = df;
-    return z + (z * z * z + z) / (4 * d) + (5 * pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * d * d);
-}
+#include <math.h>
 
 hb_est hb_mean_ci(const double *x, size_t n)
 {
     hb_est e = { NAN, NAN, (unsigned)n };
     if (n == 0)
         return e;
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += x[i];
-    e.v = sum / (double)n;
-    if (n < 2)
-        return e;
-    double ss = 0;
-    for (size_t i = 0; i < n; i++)
-        ss += (x[i] - e.v) * (x[i] - e.v);
-    double sd = sqrt(ss / (double)(n - 1));
-    e.half = hb_t975((unsigned)n - 1) * sd / sqrt((double)n);
+    e.v = hb_mean(x, n);
+    if (n >= 2)
+        e.half = hb_ci95_half(x, n);
     return e;
 }
 

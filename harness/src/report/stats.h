@@ -16,9 +16,6 @@ typedef struct hb_est {
     unsigned n; /* samples (repetitions, or traces for a geomean) */
 } hb_est;
 
-/* The 0.975 quantile of Student's t with df degrees of freedom (df >= 1). */
-double hb_t975(unsigned df);
-
 /* Mean of x[0..n) with a t interval when n >= 2; v is NaN when n == 0. */
 hb_est hb_mean_ci(const double *x, size_t n);
 

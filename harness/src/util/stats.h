@@ -22,7 +22,7 @@ double hb_stddev(const double *v, size_t n);
 
 /* The 0.975 quantile of Student's t with df degrees of freedom: the factor
  * of a two-sided 95 % interval.  Exact to three decimals for df <= 30,
- * then interpolated in 1/df towards the normal 1.960. */
+ * then the normal quantile's expansion in 1/df; 0 for df 0. */
 double hb_t975(unsigned df);
 
 /* Half-width of the 95 % t interval of the mean of v: t975(n-1) * s /
