@@ -293,8 +293,10 @@ static int emit_load_error(const run_args *a, const char *alloc, const char *tra
 static void print_about(const hb_loaded *l)
 {
     const hb_allocator *api = l->api;
-    printf("%s: %s contract%s%s, footprint by %s\n", l->name, hb_contract_name(l->contract),
-           l->path[0] ? ", " : "", l->path, hb_footprint_name(l->footprint));
+    static const char *const reserved[] = { "memsrc", "arena", "own statistics" };
+    printf("%s: %s contract%s%s; footprint: resident, reserved by %s\n", l->name,
+           hb_contract_name(l->contract), l->path[0] ? ", " : "", l->path,
+           reserved[l->footprint]);
     if (!api->realloc || !api->calloc || !api->aligned_alloc)
         printf("  emulated by the harness:%s%s%s\n", api->realloc ? "" : " realloc",
                api->calloc ? "" : " calloc", api->aligned_alloc ? "" : " aligned_alloc");

@@ -115,6 +115,7 @@ void hb_fig_measure(const hb_pass *P, const hb_meter *mt, const hb_loaded *l, vo
                          ? (double)P->peak_bytes / (double)mt->res_peak
                          : NAN;
     fig_reserved(mt, l, heap, r);
+    r->harness_heap = mt->harness_heap;
     r->utilization_reserved = r->fp_reserved != HB_NONE && r->fp_reserved
                                   ? (double)P->peak_bytes / (double)r->fp_reserved
                                   : NAN;

@@ -60,6 +60,7 @@ typedef struct hb_meter {
     uint64_t base;              /* anonymous bytes before the first op     */
     uint64_t extra;             /* resident heap present before the pass   */
     uint64_t table_base;        /* memory source's table bytes at the zero */
+    uint64_t harness_heap;      /* own glibc: harness bytes in use, or HB_NONE */
     const hb_osmem_stats *mem;  /* native contract: memory source counts   */
     const hb_heapstats *hs;     /* libc contract: the allocator's own stats */
     hb_series_pt *pts;          /* mapped by the caller                     */

@@ -127,9 +127,12 @@ static void start_meter(pass_env *e, hb_meter *mt)
     mt->anon = &e->anon;
     if (hb_heapstats_find(&e->hs, e->l))
         mt->hs = &e->hs;
+    mt->harness_heap = UINT64_MAX;
     if (e->hs.own_libc) {
         malloc_trim(0);
         mt->extra = hb_brk_heap_resident();
+        struct mallinfo2 mi = mallinfo2();
+        mt->harness_heap = (uint64_t)mi.uordblks + (uint64_t)mi.hblkhd;
     }
     if (e->l->contract == HB_CONTRACT_NATIVE || e->l->contract == HB_CONTRACT_BASELINE)
         mt->mem = hb_osmem_stats_of(e->mem);

@@ -181,6 +181,7 @@ void hb_result_failed(hb_result *r, const char *allocator, const char *trace,
     snprintf(r->detail, sizeof r->detail, "%s", detail ? detail : "");
     /* figures that may stay absent even when their group is measured */
     r->fp_reserved = r->fp_stats = r->frag_internal = r->frag_external = HB_NONE;
+    r->harness_heap = HB_NONE;
     r->utilization_reserved = r->tp_cv = r->tp_ci95_ops_s = NAN;
     for (int i = 0; i < 4; i++)
         r->jw[i] = NAN;
@@ -230,6 +231,7 @@ static void print_memory(FILE *f, const hb_result *r)
     snprintf(how, sizeof how, "by %s", r->stats_method);
     print_bytes(f, "own stats", r->fp_stats, how);
     print_bytes(f, "at the end", r->fp_end, "resident after the last operation");
+    print_bytes(f, "harness", r->harness_heap, "in use in the same heap at the start (mallinfo2)");
     print_bytes(f, "internal", r->frag_internal, "usable - requested at peak live");
     print_bytes(f, "external", r->frag_external, "resident - usable at peak live");
     fprintf(f, "  J&W frag     #1 %.3f  #2 %.3f  #3 %.3f  #4 %.3f (footprint / live - 1)\n",
