@@ -94,12 +94,22 @@ static const char *lzma_why(lzma_ret r)
     }
 }
 
-static int unxz(const char *path, const hb_buf *raw, outbuf *o, hb_diag *d)
+/* After a stream: skips stream padding (zero bytes, four at a time) and
+ * says whether another stream starts; *left counts what else remains. */
+static bool next_xz_stream(const uint8_t **in, size_t *left)
+{
+    while (*left >= 4 && !memcmp(*in, "\0\0\0\0", 4))
+        *in += 4, *left -= 4;
+    return *left >= sizeof xz_magic && !memcmp(*in, xz_magic, sizeof xz_magic);
+}
+
+/* One xz stream from *in; LZMA_STREAM_END when it ended cleanly. */
+static lzma_ret unxz_stream(const uint8_t **in, size_t *left, outbuf *o)
 {
     lzma_stream s = LZMA_STREAM_INIT;
-    lzma_ret r = lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED);
-    s.next_in = (const uint8_t *)raw->data;
-    s.avail_in = raw->len;
+    lzma_ret r = lzma_stream_decoder(&s, UINT64_MAX, 0);
+    s.next_in = *in;
+    s.avail_in = *left;
     while (r == LZMA_OK) {
         if (!out_room(o)) {
             r = LZMA_MEM_ERROR;
@@ -112,20 +122,31 @@ static int unxz(const char *path, const hb_buf *raw, outbuf *o, hb_diag *d)
         if (!out_within(o))
             break;
     }
+    *in = s.next_in;
+    *left = s.avail_in;
     lzma_end(&s);
-    if (o->over) {
+    return r;
+}
+
+/* Streams one after another, as xz writes them concatenated; anything
+ * after the last that starts no other stream is an error, as gzip's. */
+static int unxz(const char *path, const hb_buf *raw, outbuf *o, hb_diag *d)
+{
+    const uint8_t *in = (const uint8_t *)raw->data;
+    size_t left = raw->len;
+    lzma_ret r;
+    do
+        r = unxz_stream(&in, &left, o);
+    while (r == LZMA_STREAM_END && !o->over && next_xz_stream(&in, &left));
+    if (o->over)
         report_over(path, o, d);
-        return -1;
-    }
-    if (r == LZMA_STREAM_END)
-        return 0;
-    /* With concatenated streams allowed, bytes after the last stream that
-     * start no other one are a data or format error. */
-    if ((r == LZMA_DATA_ERROR || r == LZMA_FORMAT_ERROR) && o->len && s.avail_in < raw->len)
-        hb_diag_error(d, path, 0, "cannot decompress: %s (trailing data after the xz stream?)",
-                      lzma_why(r));
-    else
+    else if (r != LZMA_STREAM_END)
         hb_diag_error(d, path, 0, "cannot decompress: %s", lzma_why(r));
+    else if (left)
+        hb_diag_error(d, path, 0, "cannot decompress: %zu bytes of trailing data after the "
+                      "xz stream, which start no other xz stream", left);
+    else
+        return 0;
     return -1;
 }
 

@@ -30,7 +30,7 @@ typedef struct rep {
     unsigned hdr_line[MAX_HEADER];
     unsigned nhdr;
     bool in_ops;       /* the header is over                        */
-    uint64_t op_lines; /* a, r and f lines, skipped ones included   */
+    uint64_t op_lines; /* lines after the header, bad ones included */
 } rep;
 
 static void header_line(rep *r)
@@ -144,8 +144,7 @@ static void op_line(rep *r, const char *tok, size_t n)
         if (!free_null(r) && hb_field_u64(l, "ID", &id) && hb_field_end(l))
             hb_tb_free(&r->b, id, l->no);
         break;
-    default:
-        r->op_lines--;
+    default: /* a line that is there but unreadable is not missing */
         hb_field_bad(l, r->in_ops || r->nhdr ? "an operation (a, r or f)"
                                              : "a header integer or an operation (a, r or f)",
                      tok, n);
