@@ -191,6 +191,10 @@ static void test_bom(void)
     CHECK_EQ_U(t.nops, 2);
     hb_trace_release(&t);
     cap_free(&c);
+    REQUIRE(parse_str("bom.trace", "\xEF\xBB\xBF" "#! name: b\na 1 5\n", HB_FMT_AUTO, &t, &c) == 0);
+    CHECK(!strcmp(t.name, "b"));
+    hb_trace_release(&t);
+    cap_free(&c);
     CHECK(parse_str("bom2.rep", "1\n1\n2\n1\na 0 5\n\xEF\xBB\xBF" "f 0\n", HB_FMT_REP, &t,
                     &c) < 0);
     CHECK_STR_CONTAINS(c.text, "bom2.rep:6: error: expected an operation (a, r or f), got "
