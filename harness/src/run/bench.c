@@ -1,7 +1,6 @@
 #include "run/bench.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -354,82 +353,6 @@ static void summary(driver *d)
     fprintf(d->log, " (fix or remove %s)\n", d->nunloadable == 1 ? "it" : "them");
 }
 
-/* The allocator names of cfg, comma-separated, for a message. */
-static void alloc_names(const hb_config *cfg, char *out, size_t len)
-{
-    size_t n = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < cfg->nallocs && n < len; i++)
-        n += (size_t)snprintf(out + n, len - n, "%s%s", i ? ", " : "", cfg->allocs[i].name);
-}
-
-/* True when name matches one of the comma-separated globs of list, as
- * the plan's filter reads them. */
-static bool matches_filter(const char *list, const char *name)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", list);
-    for (char *save, *g = strtok_r(buf, ",", &save); g; g = strtok_r(NULL, ",", &save))
-        if (fnmatch(g, name, 0) == 0)
-            return true;
-    return false;
-}
-
-/* A run without cells would leave an empty folder and move results/latest
- * to it: a filter that selects no allocator is a mistake to name. */
-static int check_selection(driver *d, const hb_config *cfg, hb_errs *errs)
-{
-    char names[1024];
-    if (d->plan.ncells)
-        return 0;
-    alloc_names(cfg, names, sizeof names);
-    if (d->o->filter_allocators) {
-        bool any = false;
-        for (size_t i = 0; i < cfg->nallocs; i++)
-            any = any || matches_filter(d->o->filter_allocators, cfg->allocs[i].name);
-        hb_errs_add(errs, "heapbench bench: --filter-allocator '%s': expected it to match %s "
-                    "of the allocators (%s)", d->o->filter_allocators,
-                    any ? "an installed one" : "one", names);
-    } else {
-        hb_errs_add(errs, "heapbench bench: no cell to run: none of the allocators (%s) is "
-                    "installed", names);
-    }
-    return -1;
-}
-
-/* Each library given by path or built with the suite is loaded once, in a
- * child, before the first cell: one that exists but cannot load is named
- * with the loader's reason, as a missing one is. */
-static int check_libraries(driver *d, const hb_config *cfg, hb_errs *errs)
-{
-    int rc = 0;
-    for (size_t i = 0; i < cfg->nallocs; i++) {
-        const hb_alloc_spec *a = &cfg->allocs[i];
-        const hb_alloc_where *w = &d->plan.where[i];
-        char why[1024];
-        if (!d->plan.use[i] || (w->kind != HB_AK_LIBRARY && w->kind != HB_AK_SUITE))
-            continue;
-        if (hb_probe_library(w->target, a->arena ? a->arena : cfg->arena, a->options, why,
-                             sizeof why) == 0)
-            continue;
-        hb_errs_add(errs, "%s:%u:%u: error: allocator '%s': library %s cannot be loaded: %s",
-                    cfg->path, a->line, a->col, a->name, w->library, why);
-        rc = -1;
-    }
-    return rc;
-}
-
-static int check_plan(driver *d, const hb_config *cfg, char *err, size_t errlen)
-{
-    hb_errs errs;
-    hb_errs_init(&errs, err, errlen);
-    int rc = check_selection(d, cfg, &errs);
-    if (rc == 0)
-        rc = check_libraries(d, cfg, &errs);
-    hb_errs_end(&errs);
-    return rc;
-}
-
 static int prepare(driver *d, hb_config *cfg, char *err, size_t errlen)
 {
     char buf[PATH_MAX];
@@ -438,7 +361,7 @@ static int prepare(driver *d, hb_config *cfg, char *err, size_t errlen)
         return -1;
     hb_plan_filter flt = { d->o->filter_allocators, d->o->filter_traces };
     if (hb_plan_build(cfg, &flt, &d->plan, d->log, err, errlen) ||
-        check_plan(d, cfg, err, errlen))
+        hb_plan_check(&d->plan, d->o->filter_allocators, err, errlen))
         return -1;
     if (d->o->resume)
         snprintf(d->dir, sizeof d->dir, "%s", d->o->resume);

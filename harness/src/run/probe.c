@@ -6,6 +6,7 @@
 #include "run/probe.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "load/load.h"
 #include "osmem/osmem.h"
+#include "run/plan.h"
 
 #define PROBE_SECONDS 10
 
@@ -82,4 +84,81 @@ int hb_probe_library(const char *target, uint64_t arena, const char *options, ch
     else if (!n)
         snprintf(why, len, "loading it failed (exit status %d)", WEXITSTATUS(st));
     return -1;
+}
+
+/* The allocator names of cfg, comma-separated, for a message. */
+static void alloc_names(const hb_config *cfg, char *out, size_t len)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < cfg->nallocs && n < len; i++)
+        n += (size_t)snprintf(out + n, len - n, "%s%s", i ? ", " : "", cfg->allocs[i].name);
+}
+
+/* True when name matches one of the comma-separated globs of list, as
+ * the plan's filter reads them. */
+static bool matches_filter(const char *list, const char *name)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save, *g = strtok_r(buf, ",", &save); g; g = strtok_r(NULL, ",", &save))
+        if (fnmatch(g, name, 0) == 0)
+            return true;
+    return false;
+}
+
+/* A run without cells would leave an empty folder and move results/latest
+ * to it: a filter that selects no allocator is a mistake to name. */
+static int check_selection(const hb_plan *p, const char *filter, hb_errs *errs)
+{
+    const hb_config *cfg = p->cfg;
+    char names[1024];
+    if (p->ncells)
+        return 0;
+    alloc_names(cfg, names, sizeof names);
+    if (filter) {
+        bool any = false;
+        for (size_t i = 0; i < cfg->nallocs; i++)
+            any = any || matches_filter(filter, cfg->allocs[i].name);
+        hb_errs_add(errs, "heapbench bench: --filter-allocator '%s': expected it to match %s "
+                    "of the allocators (%s)", filter, any ? "an installed one" : "one", names);
+    } else {
+        hb_errs_add(errs, "heapbench bench: no cell to run: none of the allocators (%s) is "
+                    "installed", names);
+    }
+    return -1;
+}
+
+/* Each library given by path or built with the suite is loaded once, in a
+ * child, before the first cell: one that exists but cannot load is named
+ * with the loader's reason, as a missing one is. */
+static int check_libraries(const hb_plan *p, hb_errs *errs)
+{
+    const hb_config *cfg = p->cfg;
+    int rc = 0;
+    for (size_t i = 0; i < cfg->nallocs; i++) {
+        const hb_alloc_spec *a = &cfg->allocs[i];
+        const hb_alloc_where *w = &p->where[i];
+        char why[1024];
+        if (!p->use[i] || (w->kind != HB_AK_LIBRARY && w->kind != HB_AK_SUITE))
+            continue;
+        if (hb_probe_library(w->target, a->arena ? a->arena : cfg->arena, a->options, why,
+                             sizeof why) == 0)
+            continue;
+        hb_errs_add(errs, "%s:%u:%u: error: allocator '%s': library %s cannot be loaded: %s",
+                    cfg->path, a->line, a->col, a->name, w->library, why);
+        rc = -1;
+    }
+    return rc;
+}
+
+int hb_plan_check(const hb_plan *p, const char *filter_allocators, char *err, size_t errlen)
+{
+    hb_errs errs;
+    hb_errs_init(&errs, err, errlen);
+    int rc = check_selection(p, filter_allocators, &errs);
+    if (rc == 0)
+        rc = check_libraries(p, &errs);
+    hb_errs_end(&errs);
+    return rc;
 }

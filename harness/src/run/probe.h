@@ -18,4 +18,14 @@
 int hb_probe_library(const char *target, uint64_t arena, const char *options, char *why,
                      size_t len);
 
+struct hb_plan;
+
+/* Whether a plan can run: it has cells (a filter_allocators that selects
+ * none is named, with the allocators there are), and every library it
+ * loads from a file, by path or from the suite, passes hb_probe_library.
+ * Returns 0, or -1 with every problem in err, one line each, those of
+ * libraries located in the configuration as FILE:LINE:COL. */
+int hb_plan_check(const struct hb_plan *p, const char *filter_allocators, char *err,
+                  size_t errlen);
+
 #endif /* HB_RUN_PROBE_H */
