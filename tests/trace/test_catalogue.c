@@ -262,6 +262,33 @@ static void test_run_refuses_fifo(void)
     free(out);
 }
 
+/* run_bench.sh: a mistyped command is named, and COMMAND --help describes
+ * the command without running it (HB_BUILD points nowhere, so a command
+ * that ran would fail for want of a build). */
+static void test_script_mistakes(void)
+{
+    static const char *const helps[][2] = {
+        { "gen", "generate the synthetic traces" },
+        { "plots", "draw the charts of a run" },
+        { "selfbench", "heapbench scaling, and hyperfine" },
+        { "run", "heapbench bench [--config F]" },
+        { "fuzz", "run one libFuzzer target" },
+    };
+    const char *env = "HB_BUILD=/nonexistent/build";
+    char *out;
+    char *plot[] = { HB_SOURCE_DIR "/run_bench.sh", "plot", NULL };
+    CHECK_EQ_U(run(plot, env, &out), 2);
+    CHECK_STR_CONTAINS(out, "run_bench.sh: unknown command 'plot'; did you mean 'plots'?");
+    CHECK_STR_CONTAINS(out, "usage: ./run_bench.sh COMMAND");
+    free(out);
+    for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++) {
+        char *argv[] = { HB_SOURCE_DIR "/run_bench.sh", (char *)helps[i][0], "--help", NULL };
+        CHECK_EQ_U(run(argv, env, &out), 0);
+        CHECK_STR_CONTAINS(out, helps[i][1]);
+        free(out);
+    }
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir))
@@ -269,6 +296,7 @@ int main(void)
     RUN(test_bad_traces);
     RUN(test_bad_configs);
     RUN(test_run_refuses_fifo);
+    RUN(test_script_mistakes);
     char cmd[PATH_MAX];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0)
