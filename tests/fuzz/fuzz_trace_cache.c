@@ -13,12 +13,20 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char dir[64];
+
+/* Each input's file is removed after it; the folder goes at exit. */
+static void remove_dir(void)
+{
+    rmdir(dir);
+}
+
 static const char *cache_dir(void)
 {
-    static char dir[64];
     if (!dir[0]) {
         snprintf(dir, sizeof dir, "/tmp/hb-fuzz-cache-XXXXXX");
         FUZZ_ASSERT(mkdtemp(dir));
+        atexit(remove_dir);
     }
     return dir;
 }
