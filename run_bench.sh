@@ -15,6 +15,11 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 REQUIRED_PKGS=(cmake gcc make pkg-config libyaml-dev liblzma-dev zlib1g-dev gnuplot-nox
                hyperfine xz-utils)
 OPTIONAL_PKGS=(libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4)
+# Optional too: clang with libFuzzer, for the fuzz targets of `test` and `fuzz`.
+FUZZ_PKGS=(clang libclang-rt-dev)
+FUZZ_BUILD=${HB_FUZZ_BUILD:-build-fuzz}
+FUZZ_TARGETS=(trace_native trace_rep trace_mtrace trace_cache config)
+FUZZ_SECONDS=${HB_FUZZ_SECONDS:-15} # per target in `test`
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "run_bench.sh: $*"; exit 1; }
@@ -41,11 +46,46 @@ usage: ./run_bench.sh COMMAND [ARGS]
   record ARGS          heapbench record ARGS (record a program's allocations)
   trace ARGS           heapbench trace ARGS (stats, check, convert, gen, cache)
   selfbench            heapbench scaling, and hyperfine over whole replays
-  help                 this text
+  fuzz TARGET SECONDS  run one libFuzzer target (needs clang) under ASan/UBSan;
+                       targets: trace_native trace_rep trace_mtrace trace_cache config
+  help [COMMAND]       this text, or what COMMAND does (also COMMAND --help)
 
 Results: results/<run-id>/{results.csv,env.txt,config.yaml,plan.txt,logs/,plots/,report.md},
 results/latest -> the newest run (its charts: results/latest/plots/).
 EOF
+}
+
+COMMANDS=(all deps build gen run plots report test list plan record trace selfbench fuzz help)
+
+# What one command does: its lines of the usage text.
+help_for() {
+    usage | awk -v cmd="$1" '
+        /^  [a-z]/ { on = ($1 == cmd) }
+        /^$/ { on = 0 }
+        on { print }'
+    case $1 in
+        run | list | plan | record | trace)
+            printf '\n  options: build/heapbench %s --help\n' "$([ "$1" = run ] && echo bench || echo "$1")" ;;
+    esac
+}
+
+# A known command that the mistyped one is a prefix of, or the other way.
+suggest() {
+    local c
+    for c in "${COMMANDS[@]}"; do
+        if [[ $c == "$1"* || $1 == "$c"* ]]; then
+            printf '%s' "$c"
+            return
+        fi
+    done
+}
+
+unknown_command() {
+    local hint
+    hint=$(suggest "$1")
+    say "run_bench.sh: unknown command '$1'${hint:+; did you mean '$hint'?}"
+    usage >&2
+    exit 2
 }
 
 # True when the package (or, for gnuplot, any gnuplot) is installed.
@@ -72,10 +112,11 @@ apt_install() {
 
 cmd_deps() {
     command -v dpkg-query >/dev/null || die "no dpkg-query: install by hand: ${REQUIRED_PKGS[*]}"
-    local missing=() optional=() p
+    local missing=() optional=() fuzz=() p
     for p in "${REQUIRED_PKGS[@]}"; do have_pkg "$p" || missing+=("$p"); done
     for p in "${OPTIONAL_PKGS[@]}"; do have_pkg "$p" || optional+=("$p"); done
-    if [ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ]; then
+    for p in "${FUZZ_PKGS[@]}"; do have_pkg "$p" || fuzz+=("$p"); done
+    if [ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ] && [ ${#fuzz[@]} -eq 0 ]; then
         say "deps: all present"
         return 0
     fi
@@ -85,8 +126,14 @@ cmd_deps() {
             apt_install "${optional[@]}" ||
                 say "deps: optional allocators not installed (their cells are skipped): ${optional[*]}"
         fi
+        if [ ${#fuzz[@]} -gt 0 ]; then
+            apt_install "${fuzz[@]}" ||
+                say "deps: optional, not installed (the fuzz targets are skipped): ${fuzz[*]}"
+        fi
         return 0
     fi
+    [ ${#fuzz[@]} -eq 0 ] ||
+        say "deps: optional, the fuzz targets are skipped without them: ${fuzz[*]}"
     [ ${#optional[@]} -eq 0 ] ||
         say "deps: optional, their cells are skipped without them: ${optional[*]}"
     if [ ${#missing[@]} -gt 0 ]; then
@@ -192,7 +239,63 @@ cmd_test() {
     ctest --test-dir "$BUILD" --output-on-failure -j 2
     cmake -S . -B "$ASAN_BUILD" -DCMAKE_BUILD_TYPE=Debug -DHB_SANITIZE=ON -DHB_WERROR=ON
     cmake --build "$ASAN_BUILD" -j "$JOBS"
-    ctest --test-dir "$ASAN_BUILD" --output-on-failure -j 2 -L '^(allocators|trace|run)$'
+    ctest --test-dir "$ASAN_BUILD" --output-on-failure -j 2 -L '^(allocators|trace|run|fuzz)$'
+    fuzz_all
+}
+
+# True when clang can build a libFuzzer binary here.
+have_libfuzzer() {
+    command -v clang >/dev/null || return 1
+    local tmp ok=1
+    tmp=$(mktemp -d)
+    printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n);\n%s\n' \
+        'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }' \
+        >"$tmp/f.c"
+    if clang -fsanitize=fuzzer "$tmp/f.c" -o "$tmp/f" 2>/dev/null; then ok=0; fi
+    rm -rf "$tmp"
+    return "$ok"
+}
+
+fuzz_build() {
+    CC=clang cmake -S . -B "$FUZZ_BUILD" -DCMAKE_BUILD_TYPE=Debug -DHB_FUZZ=ON >/dev/null
+    cmake --build "$FUZZ_BUILD" --target fuzz_all -j "$JOBS" >/dev/null
+}
+
+# One target for a while: new inputs go to $FUZZ_BUILD/corpus/TARGET, a
+# crash to $FUZZ_BUILD/crash/, named in the message.
+fuzz_one() {
+    local t=$1 secs=$2 work="$FUZZ_BUILD/corpus/$1" out="$FUZZ_BUILD/crash"
+    mkdir -p "$work" "$out"
+    if ! "$FUZZ_BUILD/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+            -print_final_stats=0 -artifact_prefix="$out/$t-" "$work" "tests/fuzz/corpus/$t" \
+            >"$FUZZ_BUILD/fuzz-$t.log" 2>&1; then
+        say "fuzz: $t failed (see $FUZZ_BUILD/fuzz-$t.log); put the input from $out/ into" \
+            "tests/fuzz/regressions/$t/ and fix it"
+        return 1
+    fi
+    say "fuzz: $t: no crash in $secs s ($(grep -o 'Done [0-9]* runs' "$FUZZ_BUILD/fuzz-$t.log" |
+        tail -1 | cut -d' ' -f2) inputs)"
+}
+
+# Every target for a bounded time, when clang is there.
+fuzz_all() {
+    if ! have_libfuzzer; then
+        say "fuzz: skipped (no clang with libFuzzer; ./run_bench.sh deps installs it)"
+        return 0
+    fi
+    fuzz_build
+    local t rc=0
+    for t in "${FUZZ_TARGETS[@]}"; do fuzz_one "$t" "$FUZZ_SECONDS" || rc=1; done
+    return "$rc"
+}
+
+cmd_fuzz() {
+    [ $# -eq 2 ] && [[ $2 =~ ^[0-9]+$ ]] || { help_for fuzz >&2; exit 2; }
+    [[ " ${FUZZ_TARGETS[*]} " == *" $1 "* ]] ||
+        die "fuzz: unknown target '$1'; expected one of: ${FUZZ_TARGETS[*]}"
+    have_libfuzzer || die "fuzz: needs clang with libFuzzer (./run_bench.sh deps installs it)"
+    fuzz_build
+    fuzz_one "$1" "$2"
 }
 
 # The checks of the time and memory figures (docs/metrics.md): the spread of
@@ -238,6 +341,11 @@ cmd_selfbench() {
 main() {
     local cmd=${1:-help}
     [ $# -eq 0 ] || shift
+    # COMMAND --help describes the command rather than running it.
+    if [[ " ${COMMANDS[*]} " == *" $cmd "* ]] && [[ ${1:-} == -h || ${1:-} == --help ]]; then
+        help_for "$cmd"
+        return 0
+    fi
     case $cmd in
         all)
             cmd_deps; cmd_build; cmd_gen; need_build
@@ -267,8 +375,10 @@ main() {
         record) need_build; exec "$HB" record "$@" ;;
         trace) need_build; exec "$HB" trace "$@" ;;
         selfbench) cmd_selfbench ;;
-        help | -h | --help) usage ;;
-        *) usage >&2; exit 2 ;;
+        fuzz) cmd_fuzz "$@" ;;
+        help | -h | --help)
+            if [ $# -gt 0 ] && [[ " ${COMMANDS[*]} " == *" $1 "* ]]; then help_for "$1"; else usage; fi ;;
+        *) unknown_command "$cmd" ;;
     esac
 }
 

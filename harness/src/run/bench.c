@@ -13,6 +13,7 @@
 #include "run/env.h"
 #include "run/outcome.h"
 #include "run/plan.h"
+#include "run/probe.h"
 #include "run/resultset.h"
 #include "run/rundir.h"
 #include "run/runner.h"
@@ -386,7 +387,8 @@ static int prepare(driver *d, hb_config *cfg, char *err, size_t errlen)
     if (hb_config_load(cpath, cfg, err, errlen))
         return -1;
     hb_plan_filter flt = { d->o->filter_allocators, d->o->filter_traces };
-    if (hb_plan_build(cfg, &flt, &d->plan, d->log, err, errlen))
+    if (hb_plan_build(cfg, &flt, &d->plan, d->log, err, errlen) ||
+        hb_plan_check(&d->plan, d->o->filter_allocators, err, errlen))
         return -1;
     if (d->o->resume)
         snprintf(d->dir, sizeof d->dir, "%s", d->o->resume);

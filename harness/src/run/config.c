@@ -275,12 +275,39 @@ static void read_scalars(reader *r, yaml_node_t *root)
     read_passes(r, root);
 }
 
+/* An optional name that is no allocator of the list is a typo, which
+ * would otherwise make a required allocator silently optional or do
+ * nothing at all. */
+static void check_optional(reader *r, const hb_srcpos *pos)
+{
+    const hb_config *c = r->c;
+    for (size_t i = 0; i < c->noptional; i++) {
+        bool listed = false;
+        for (size_t j = 0; j < c->nallocs && !listed; j++)
+            listed = c->allocs[j].name && !strcmp(c->allocs[j].name, c->optional[i]);
+        if (listed)
+            continue;
+        char names[512] = "";
+        size_t len = 0;
+        for (size_t j = 0; j < c->nallocs && len < sizeof names; j++)
+            if (c->allocs[j].name)
+                len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
+                                        len ? ", " : "", c->allocs[j].name);
+        hb_errs_add(r->errs, "%s:%u:%u: error: optional: expected the name of an allocator "
+                    "of the list (%s), got '%s'", r->y->path, pos[i].line, pos[i].col, names,
+                    c->optional[i]);
+    }
+}
+
 static void read_optional(reader *r, yaml_node_t *root)
 {
     hb_config *c = r->c;
     yaml_node_t *n = hb_yaml_get(r->y, root, "optional");
     if (n) {
-        read_strings(r, n, "optional", true, &c->optional, NULL, &c->noptional);
+        hb_srcpos *pos = NULL;
+        read_strings(r, n, "optional", true, &c->optional, &pos, &c->noptional);
+        check_optional(r, pos);
+        free(pos);
         return;
     }
     c->optional = calloc(sizeof default_optional / sizeof *default_optional, sizeof(char *));
