@@ -25,7 +25,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: heapbench trace stats [--no-cache] FILE...\n"
-            "       heapbench trace check [--max-print N] FILE...\n"
+            "       heapbench trace check [--max-print N] [--cache] FILE...\n"
             "       heapbench trace convert IN -o OUT [--from rep|mtrace|trace]\n"
             "       heapbench trace gen ARGS...   (see 'heapbench trace gen --help')\n"
             "       heapbench trace cache info|clear\n"
@@ -34,7 +34,8 @@ static void usage(FILE *f)
             "  stats    operation counts, free(NULL), request sizes by power of two,\n"
             "           peak live bytes and blocks, block lifetimes, threads, metadata\n"
             "  check    validate traces; prints every problem as FILE:LINE and\n"
-            "           'FILE: ok, N operations' for a good one; exit 1 if any is bad\n"
+            "           'FILE: ok, N operations' for a good one; exit 1 if any is bad;\n"
+            "           --cache reads (and fills) the binary cache, as run does\n"
             "  convert  rewrite a CS:APP .rep trace or a glibc mtrace() log as a\n"
             "           native .trace (OUT '-' is standard output)\n"
             "  gen      write a synthetic trace from a YAML spec\n"
@@ -189,6 +190,10 @@ static int cmd_check(int argc, char **argv)
     int i = 1, rc = 0, files = 0;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         char *end;
+        if (!strcmp(argv[i], "--cache")) { /* load as run does: selfbench times it */
+            opts.use_cache = true;
+            continue;
+        }
         if (strcmp(argv[i], "--max-print") || i + 1 == argc)
             return usage_error("check: unknown option or missing value '%s'", argv[i]);
         unsigned long v = strtoul(argv[++i], &end, 10);
