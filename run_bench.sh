@@ -24,7 +24,9 @@ usage() {
     cat <<'EOF'
 usage: ./run_bench.sh COMMAND [ARGS]
 
-  all                  deps, build, synthetic traces, run, plots
+  all                  deps, build, synthetic traces, run, plots; then each phase's time
+  quick [ARGS]         a first look in under a minute after the build: run with
+                       bench-quick.yaml, then plots
   deps                 check (and as root install) the Debian packages needed
   build                configure and build build/ (Release; HB_WERROR=1 adds -Werror)
   gen                  generate the synthetic traces into build/traces/synthetic
@@ -36,7 +38,8 @@ usage: ./run_bench.sh COMMAND [ARGS]
   plan [ARGS]          one self-contained command line per cell
   record ARGS          heapbench record ARGS (record a program's allocations)
   trace ARGS           heapbench trace ARGS (stats, check, convert, gen, cache)
-  selfbench            heapbench scaling, and hyperfine over whole replays
+  selfbench            heapbench scaling, hyperfine over whole replays, and the
+                       harness's own cost (reference loop, null allocator, loading)
   help                 this text
 
 Results: results/<run-id>/{results.csv,env.txt,config.yaml,plan.txt,logs/,plots/},
@@ -348,19 +351,57 @@ selfbench_speed() {
     rm -rf "$ops" "$out/cache"
 }
 
+# ---- phase times of all and quick ----------------------------------------------
+
+PHASES=()
+
+# Runs one phase (a name, then the command) and notes its wall time.
+timed() {
+    local name=$1 t0 rc=0
+    shift
+    t0=$(date +%s%N)
+    "$@" || rc=$?
+    PHASES+=("$name $(( ($(date +%s%N) - t0) / 1000000 ))")
+    return "$rc"
+}
+
+print_phases() {
+    local p total=0
+    say "phase times:"
+    for p in "${PHASES[@]}"; do
+        say "$(printf '  %-8s %7.1f s' "${p%% *}" "$(awk -v ms="${p#* }" 'BEGIN { print ms / 1000 }')")"
+        total=$((total + ${p#* }))
+    done
+    say "$(printf '  %-8s %7.1f s' total "$(awk -v ms="$total" 'BEGIN { print ms / 1000 }')")"
+}
+
+# A first look: bench-quick.yaml (three recorded and three synthetic traces,
+# no mmap baseline, one repetition), then the charts.
+cmd_quick() {
+    need_build
+    timed gen cmd_gen
+    local rc=0
+    timed replay "$HB" bench --config bench-quick.yaml "$@" || rc=$?
+    if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then timed charts cmd_plots; fi
+    print_phases
+    return "$rc"
+}
+
 main() {
     local cmd=${1:-help}
     [ $# -eq 0 ] || shift
     case $cmd in
         all)
-            cmd_deps; cmd_build; cmd_gen; need_build
+            timed deps cmd_deps; timed build cmd_build; timed gen cmd_gen; need_build
             # A trace that cannot be loaded (exit 3) still leaves every other
             # cell measured: draw them, then report the failure.
             local rc=0
-            "$HB" bench "$@" || rc=$?
-            [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || exit "$rc"
-            cmd_plots
+            timed replay "$HB" bench "$@" || rc=$?
+            [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { print_phases; exit "$rc"; }
+            timed charts cmd_plots
+            print_phases
             exit "$rc" ;;
+        quick) cmd_quick "$@" ;;
         deps) cmd_deps ;;
         build) cmd_build ;;
         gen) cmd_gen ;;
