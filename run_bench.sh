@@ -164,7 +164,7 @@ cmd_selfbench() {
 
 # ---- selfbench: the harness's own cost ----------------------------------------
 
-SB_ROUNDS=${HB_SELFBENCH_ROUNDS:-3}   # interleaved rounds; the best of each side counts
+SB_ROUNDS=${HB_SELFBENCH_ROUNDS:-3} # interleaved rounds; the best of each side counts
 SB_SYSTEM=(glibc jemalloc mimalloc tcmalloc)
 
 # The value of column NAME in the last row of the CSV on stdin (empty if absent).
@@ -183,14 +183,29 @@ wall_ns() {
     echo $((t1 - t0))
 }
 
+# The best of three wall times of a command, in ns.
+best_wall_ns() {
+    local best="" r ns
+    for ((r = 0; r < 3; r++)); do
+        ns=$(wall_ns "$@") || return 1
+        [ -n "$best" ] && [ "$best" -le "$ns" ] || best=$ns
+    done
+    echo "$best"
+}
+
+# One CSV row of heapbench run --timing throughput (empty when it fails).
+run_csv() { "$HB" run --timing throughput --csv --csv-header "$@" 2>/dev/null || true; }
+
 # The harness's untimed throughput as ops/s: the best pass when the CSV has
 # it (the reference loop reports its best pass too), else throughput_ops_s.
 harness_ops_s() {
     local csv col=throughput_ops_s
-    csv=$("$HB" run --timing throughput --csv --csv-header "$@" 2>/dev/null) || return 1
+    csv=$(run_csv "$@")
     head -1 <<<"$csv" | tr , '\n' | grep -qx throughput_best_ops_s && col=throughput_best_ops_s
     csv_col "$col" <<<"$csv"
 }
+
+refloop_ops_s() { "$BUILD/hb_refloop" --csv "$@" 2>/dev/null | csv_col best_ops_s || true; }
 
 # Exports every recorded trace as a flat op file for hb_refloop.
 selfbench_export_ops() {
@@ -205,34 +220,36 @@ selfbench_export_ops() {
 # Harness vs reference loop, wall clock: rounds interleaved, best of each.
 selfbench_vs_reference() {
     local ops=$1 t name a r ref hb
-    printf '\nharness vs reference loop (untimed replay, best of %s interleaved rounds; target >= 0.90)\n' \
-        "$SB_ROUNDS"
+    printf '\nharness vs reference loop (untimed replay, best of %s interleaved rounds; %s)\n' \
+        "$SB_ROUNDS" "target >= 0.90"
     printf '  %-18s %-9s %12s %12s %7s\n' trace allocator "ref Mops/s" "hb Mops/s" ratio
     for t in traces/recorded/*.trace.xz; do
         name=$(basename "$t" .trace.xz)
         for a in "${SB_SYSTEM[@]}"; do
             ref=0 hb=0
             for ((r = 0; r < SB_ROUNDS; r++)); do
-                ref=$(num_max "$ref" "$(build_refloop --csv "$a" "$ops/$name.ops" | csv_col best_ops_s)")
+                ref=$(num_max "$ref" "$(refloop_ops_s "$a" "$ops/$name.ops")")
                 hb=$(num_max "$hb" "$(harness_ops_s "$a" "$t")")
             done
             awk -v t="$name" -v a="$a" -v ref="$ref" -v hb="$hb" 'BEGIN {
-                if (ref <= 0 || hb <= 0) { printf "  %-18s %-9s %s\n", t, a, "not measured (allocator not loadable?)"; exit }
+                printf "  %-18s %-9s ", t, a
+                if (ref <= 0 || hb <= 0) { print "not measured (allocator not loadable?)"; exit }
                 q = hb / ref
-                printf "  %-18s %-9s %12.1f %12.1f %7.2f  %s\n", t, a, ref / 1e6, hb / 1e6, q, (q >= 0.9 ? "ok" : "BELOW 0.90") }'
+                printf "%12.1f %12.1f %7.3f  %s\n", ref / 1e6, hb / 1e6, q,
+                       (q >= 0.9 ? "ok" : "BELOW 0.90") }'
         done
     done
 }
 
-build_refloop() { "$BUILD/hb_refloop" "$@" 2>/dev/null; }
-
 # Instructions of one callgrind run of CMD inside function FN (its standard
-# output goes to OUT.csv).  The static TLS reserve is set here, since a
-# process that re-executed itself to get it would leave valgrind.
+# output goes to OUT.csv); empty when it fails.  The static TLS reserve is
+# set here, since a process that re-executed itself to get it would leave
+# valgrind.
 callgrind_ir() {
-    local fn=$1 out=$2; shift 2
+    local fn=$1 out=$2
+    shift 2
     GLIBC_TUNABLES=glibc.rtld.optional_static_tls=0x40000 valgrind --tool=callgrind \
-        --toggle-collect="$fn" --callgrind-out-file="$out" "$@" >"$out.csv" 2>/dev/null || return 1
+        --toggle-collect="$fn" --callgrind-out-file="$out" "$@" >"$out.csv" 2>/dev/null || return 0
     awk '/^totals:/ { print $2 }' "$out"
 }
 
@@ -240,19 +257,26 @@ callgrind_ir() {
 # counted by callgrind inside the pass functions only (deterministic).
 selfbench_instructions() {
     local ops=$1 out=$2 fn=${HB_PASS_FN:-hb_pass_throughput} t name n ref hb passes
-    command -v valgrind >/dev/null || { say "selfbench: no valgrind: instruction counts skipped"; return 0; }
-    printf '\ninstructions per op, one untimed pass, glibc (callgrind in %s vs rl_pass; target <= 1.10x)\n' "$fn"
+    if ! command -v valgrind >/dev/null; then
+        say "selfbench: no valgrind: instruction counts skipped"
+        return 0
+    fi
+    printf '\ninstructions per op, one untimed pass, glibc (callgrind in %s vs rl_pass; %s)\n' \
+        "$fn" "target <= 1.10x"
     printf '  %-18s %10s %10s %7s\n' trace reference harness ratio
     for name in gcc-cc1 sqlite-orders; do
         t=traces/recorded/$name.trace.xz
-        n=$("$BUILD/hb_refloop" --csv --passes 0 glibc "$ops/$name.ops" | csv_col ops)
-        ref=$(callgrind_ir rl_pass "$out/cg.ref.$name" "$BUILD/hb_refloop" --passes 1 glibc "$ops/$name.ops")
-        hb=$(callgrind_ir "$fn" "$out/cg.hb.$name" "$HB" run --timing throughput --csv --csv-header glibc "$t")
+        n=$("$BUILD/hb_refloop" --csv --passes 0 glibc "$ops/$name.ops" | csv_col ops || true)
+        ref=$(callgrind_ir rl_pass "$out/cg.ref.$name" \
+            "$BUILD/hb_refloop" --passes 1 glibc "$ops/$name.ops")
+        hb=$(callgrind_ir "$fn" "$out/cg.hb.$name" \
+            "$HB" run --timing throughput --csv --csv-header glibc "$t")
         passes=$(csv_col throughput_passes <"$out/cg.hb.$name.csv")
         awk -v t="$name" -v n="$n" -v ref="$ref" -v hb="$hb" -v p="${passes:-1}" 'BEGIN {
             if (!(n > 0 && ref > 0 && hb > 0)) { printf "  %-18s not measured\n", t; exit }
             r = ref / n; h = hb / (n * (p > 0 ? p : 1)); q = h / r
-            printf "  %-18s %10.1f %10.1f %7.3f  %s\n", t, r, h, q, (q <= 1.1 ? "ok" : "ABOVE 1.10") }'
+            printf "  %-18s %10.1f %10.1f %7.3f  %s\n", t, r, h, q,
+                   (q <= 1.1 ? "ok" : "ABOVE 1.10") }'
     done
 }
 
@@ -267,16 +291,6 @@ selfbench_null() {
                (v >= 1e8 ? "ok" : "BELOW") }'
 }
 
-# The best of three wall times of a command, in ns.
-best_wall_ns() {
-    local best="" r ns
-    for ((r = 0; r < 3; r++)); do
-        ns=$(wall_ns "$@") || return 1
-        [ -n "$best" ] && [ "$best" -le "$ns" ] || best=$ns
-    done
-    echo "$best"
-}
-
 # Trace parsing (no cache) in MB/s of text, and a load from the binary cache.
 selfbench_loading() {
     local t=$1 out=$2 bytes text xz_ns text_ns cache_ns
@@ -287,7 +301,8 @@ selfbench_loading() {
     text_ns=$(best_wall_ns "$HB" trace check "$text")
     HB_CACHE_DIR=$out/cache "$HB" trace check --cache "$t" >/dev/null
     cache_ns=$(HB_CACHE_DIR=$out/cache best_wall_ns "$HB" trace check --cache "$t")
-    awk -v b="$bytes" -v x="$xz_ns" -v p="$text_ns" -v c="$cache_ns" -v n="$(basename "$t")" 'BEGIN {
+    awk -v b="$bytes" -v x="$xz_ns" -v p="$text_ns" -v c="$cache_ns" \
+        -v n="$(basename "$t")" 'BEGIN {
         printf "\ntrace loading, %s (%.1f MB of text; whole process, best of 3)\n", n, b / 1e6
         printf "  parse .trace.xz, no cache  %7.1f ms  %6.1f MB/s\n", x / 1e6, b / x * 1e3
         printf "  parse .trace, no cache     %7.1f ms  %6.1f MB/s\n", p / 1e6, b / p * 1e3
@@ -300,34 +315,43 @@ selfbench_loading() {
 # --timing throughput minus its own pass) next to the clock's read cost.
 selfbench_perop() {
     local t=$1 a=glibc csv n thr_s clk lat_ns thr_ns
-    csv=$("$HB" run --timing throughput --csv --csv-header "$a" "$t")
-    n=$(csv_col ops <<<"$csv"); thr_s=$(csv_col replay_s <<<"$csv")
-    clk=$("$HB" run --timing per-op --csv --csv-header "$a" "$t" | csv_col clock_overhead_ns)
-    lat_ns=$(best_wall_ns "$HB" run --timing per-op "$a" "$t")
-    thr_ns=$(best_wall_ns "$HB" run --timing throughput "$a" "$t")
-    awk -v n="$n" -v s="$thr_s" -v l="$lat_ns" -v tn="$thr_ns" -v c="$clk" -v a="$a" -v t="$(basename "$t" .trace.xz)" 'BEGIN {
-        if (!(n > 0)) { print "\nper-op pass: not measured"; exit }
+    csv=$(run_csv "$a" "$t")
+    n=$(csv_col ops <<<"$csv")
+    thr_s=$(csv_col replay_s <<<"$csv")
+    clk=$("$HB" run --timing per-op --csv --csv-header "$a" "$t" | csv_col clock_overhead_ns ||
+          true)
+    lat_ns=$(best_wall_ns "$HB" run --timing per-op "$a" "$t" || true)
+    thr_ns=$(best_wall_ns "$HB" run --timing throughput "$a" "$t" || true)
+    awk -v n="$n" -v s="$thr_s" -v l="$lat_ns" -v tn="$thr_ns" -v c="$clk" -v a="$a" \
+        -v t="$(basename "$t" .trace.xz)" 'BEGIN {
+        if (!(n > 0 && l > 0 && tn > 0)) { print "\nper-op pass: not measured"; exit }
         thr = s * 1e9 / n; lat = (l - tn) / n + thr
-        printf "\nper-op latency pass, %s on %s: %.1f ns/op wall (untimed pass %.1f ns/op),\n", a, t, lat, thr
-        printf "  so per-op timing costs %.1f ns/op; the clock pair it subtracts: %s ns\n", lat - thr, c }'
+        printf "\nper-op latency pass, %s on %s: %.1f ns/op wall (untimed pass %.1f ns/op),\n",
+               a, t, lat, thr
+        printf "  so per-op timing costs %.1f ns/op; the clock pair it subtracts: %s ns\n",
+               lat - thr, c }'
 }
 
 # segfit against glibc on every recorded trace: throughput (best of the
 # interleaved rounds) and utilization as `run` reports it.
 selfbench_segfit() {
-    local t name r s g su gu csv
-    printf '\nsegfit vs glibc (throughput: best of %s interleaved rounds; utilization as run reports it)\n' "$SB_ROUNDS"
-    printf '  %-18s %11s %11s %7s %9s %9s\n' trace "segfit Mops" "glibc Mops" ratio "segfit ut" "glibc ut"
+    local t name r s g su gu
+    printf '\nsegfit vs glibc (throughput: best of %s interleaved rounds; %s)\n' \
+        "$SB_ROUNDS" "utilization as run reports it"
+    printf '  %-18s %11s %11s %7s %9s %9s\n' trace "segfit Mops" "glibc Mops" ratio \
+        "segfit ut" "glibc ut"
     for t in traces/recorded/*.trace.xz; do
-        name=$(basename "$t" .trace.xz); s=0 g=0
+        name=$(basename "$t" .trace.xz)
+        s=0 g=0
         for ((r = 0; r < SB_ROUNDS; r++)); do
             s=$(num_max "$s" "$(harness_ops_s segfit "$t")")
             g=$(num_max "$g" "$(harness_ops_s glibc "$t")")
         done
-        su=$("$HB" run --timing throughput --csv --csv-header segfit "$t" | csv_col utilization)
-        gu=$("$HB" run --timing throughput --csv --csv-header glibc "$t" | csv_col utilization)
+        su=$(run_csv segfit "$t" | csv_col utilization)
+        gu=$(run_csv glibc "$t" | csv_col utilization)
         awk -v t="$name" -v s="$s" -v g="$g" -v su="$su" -v gu="$gu" 'BEGIN {
-            printf "  %-18s %11.1f %11.1f %7.2f %9.3f %9.3f\n", t, s / 1e6, g / 1e6, (g > 0 ? s / g : 0), su, gu }'
+            printf "  %-18s %11.1f %11.1f %7.2f %9.3f %9.3f\n", t, s / 1e6, g / 1e6,
+                   (g > 0 ? s / g : 0), su, gu }'
     done
 }
 
@@ -365,14 +389,16 @@ timed() {
     return "$rc"
 }
 
+phase_line() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "  %-8s %7.1f s", n, ms / 1000 }'; }
+
 print_phases() {
     local p total=0
     say "phase times:"
     for p in "${PHASES[@]}"; do
-        say "$(printf '  %-8s %7.1f s' "${p%% *}" "$(awk -v ms="${p#* }" 'BEGIN { print ms / 1000 }')")"
+        say "$(phase_line "${p%% *}" "${p#* }")"
         total=$((total + ${p#* }))
     done
-    say "$(printf '  %-8s %7.1f s' total "$(awk -v ms="$total" 'BEGIN { print ms / 1000 }')")"
+    say "$(phase_line total "$total")"
 }
 
 # A first look: bench-quick.yaml (three recorded and three synthetic traces,
