@@ -28,7 +28,10 @@ usage() {
     cat <<'EOF'
 usage: ./run_bench.sh COMMAND [ARGS]
 
-  all                  deps, build, synthetic traces, run, report (charts included)
+  all                  deps, build, synthetic traces, run, report (charts included);
+                       then each phase's time
+  quick [ARGS]         a first look in under a minute after the build: run with
+                       bench-quick.yaml, then the report
   deps                 check (and as root install) the Debian packages needed
   build                configure and build build/ (Release; HB_WERROR=1 adds -Werror)
   gen                  generate the synthetic traces into build/traces/synthetic
@@ -45,7 +48,9 @@ usage: ./run_bench.sh COMMAND [ARGS]
   plan [ARGS]          one self-contained command line per cell
   record ARGS          heapbench record ARGS (record a program's allocations)
   trace ARGS           heapbench trace ARGS (stats, check, convert, gen, cache)
-  selfbench            heapbench scaling, and hyperfine over whole replays
+  selfbench            heapbench scaling, hyperfine over whole replays, the
+                       harness's own cost (reference loop, null allocator,
+                       loading) and the checks of the time and memory figures
   fuzz TARGET SECONDS  run one libFuzzer target (needs clang) under ASan/UBSan;
                        targets: trace_native trace_rep trace_mtrace trace_cache config
   help [COMMAND]       this text, or what COMMAND does (also COMMAND --help)
@@ -55,7 +60,7 @@ results/latest -> the newest run (its charts: results/latest/plots/).
 EOF
 }
 
-COMMANDS=(all deps build gen run plots report test list plan record trace selfbench fuzz help)
+COMMANDS=(all quick deps build gen run plots report test list plan record trace selfbench fuzz help)
 
 # What one command does: its lines of the usage text.
 help_for() {
@@ -332,10 +337,265 @@ cmd_selfbench() {
             --export-markdown "$out/hyperfine-$name.md" --export-json "$out/hyperfine-$name.json" \
             "${cmds[@]}"
     done
+    selfbench_speed "$out"
     selfbench_measurement "$out" || scaling=$?
-    say "selfbench: $out/scaling.txt, $out/hyperfine-*.{md,json,csv} (one per trace), $out/timing.txt, $out/memory.txt"
+    say "selfbench: $out/scaling.txt, $out/hyperfine-*.{md,json,csv} (one per trace), $out/speed.txt, $out/timing.txt, $out/memory.txt"
     [ "$scaling" -eq 0 ] || say "selfbench: heapbench scaling exited $scaling (see its verdicts)"
     return "$scaling"
+}
+
+# ---- selfbench: the harness's own cost ----------------------------------------
+
+SB_ROUNDS=${HB_SELFBENCH_ROUNDS:-3} # interleaved rounds; the best of each side counts
+SB_SYSTEM=(glibc jemalloc mimalloc tcmalloc)
+
+# The value of column NAME in the last row of the CSV on stdin (empty if absent).
+csv_col() {
+    awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next }
+                          { v = c ? $c : "" } END { print v }'
+}
+
+# The larger of two numbers (an empty one counts as 0).
+num_max() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { print (a + 0 > b + 0) ? a : b }'; }
+
+# Wall time of one command in nanoseconds.
+wall_ns() {
+    local t0 t1
+    t0=$(date +%s%N); "$@" >/dev/null 2>&1 || return 1; t1=$(date +%s%N)
+    echo $((t1 - t0))
+}
+
+# The best of three wall times of a command, in ns.
+best_wall_ns() {
+    local best="" r ns
+    for ((r = 0; r < 3; r++)); do
+        ns=$(wall_ns "$@") || return 1
+        [ -n "$best" ] && [ "$best" -le "$ns" ] || best=$ns
+    done
+    echo "$best"
+}
+
+# One CSV row of heapbench run --timing throughput (empty when it fails).
+run_csv() { "$HB" run --timing throughput --csv --csv-header "$@" 2>/dev/null || true; }
+
+# The harness's untimed throughput as ops/s: the best pass when the CSV has
+# it (the reference loop reports its best pass too), else throughput_ops_s.
+harness_ops_s() {
+    local csv col=throughput_ops_s
+    csv=$(run_csv "$@")
+    head -1 <<<"$csv" | tr , '\n' | grep -qx throughput_best_ops_s && col=throughput_best_ops_s
+    csv_col "$col" <<<"$csv"
+}
+
+refloop_ops_s() { "$BUILD/hb_refloop" --csv "$@" 2>/dev/null | csv_col best_ops_s || true; }
+
+# Exports every recorded trace as a flat op file for hb_refloop.
+selfbench_export_ops() {
+    local dir=$1 t
+    mkdir -p "$dir"
+    for t in traces/recorded/*.trace.xz; do
+        "$HB" trace export-ops "$t" "$dir/$(basename "$t" .trace.xz).ops" ||
+            die "$t: cannot export its operations"
+    done
+}
+
+# Harness vs reference loop, wall clock: rounds interleaved, best of each.
+selfbench_vs_reference() {
+    local ops=$1 t name a r ref hb
+    printf '\nharness vs reference loop (untimed replay, best of %s interleaved rounds; %s)\n' \
+        "$SB_ROUNDS" "target >= 0.90"
+    printf '  %-18s %-9s %12s %12s %7s\n' trace allocator "ref Mops/s" "hb Mops/s" ratio
+    for t in traces/recorded/*.trace.xz; do
+        name=$(basename "$t" .trace.xz)
+        for a in "${SB_SYSTEM[@]}"; do
+            ref=0 hb=0
+            for ((r = 0; r < SB_ROUNDS; r++)); do
+                ref=$(num_max "$ref" "$(refloop_ops_s "$a" "$ops/$name.ops")")
+                hb=$(num_max "$hb" "$(harness_ops_s "$a" "$t")")
+            done
+            awk -v t="$name" -v a="$a" -v ref="$ref" -v hb="$hb" 'BEGIN {
+                printf "  %-18s %-9s ", t, a
+                if (ref <= 0 || hb <= 0) { print "not measured (allocator not loadable?)"; exit }
+                q = hb / ref
+                printf "%12.1f %12.1f %7.3f  %s\n", ref / 1e6, hb / 1e6, q,
+                       (q >= 0.9 ? "ok" : "BELOW 0.90") }'
+        done
+    done
+}
+
+# Instructions of one callgrind run of CMD inside function FN (its standard
+# output goes to OUT.csv); empty when it fails.  The static TLS reserve is
+# set here, since a process that re-executed itself to get it would leave
+# valgrind.
+callgrind_ir() {
+    local fn=$1 out=$2
+    shift 2
+    GLIBC_TUNABLES=glibc.rtld.optional_static_tls=0x40000 valgrind --tool=callgrind \
+        --toggle-collect="$fn" --callgrind-out-file="$out" "$@" >"$out.csv" 2>/dev/null || return 0
+    awk '/^totals:/ { print $2 }' "$out"
+}
+
+# Instructions per operation of one untimed pass, harness vs reference loop,
+# counted by callgrind inside the pass functions only (deterministic).
+selfbench_instructions() {
+    local ops=$1 out=$2 fn=${HB_PASS_FN:-hb_pass_throughput} t name n ref hb passes
+    if ! command -v valgrind >/dev/null; then
+        say "selfbench: no valgrind: instruction counts skipped"
+        return 0
+    fi
+    printf '\ninstructions per op, one untimed pass, glibc (callgrind in %s vs rl_pass; %s)\n' \
+        "$fn" "target <= 1.10x"
+    printf '  %-18s %10s %10s %7s\n' trace reference harness ratio
+    for name in gcc-cc1 sqlite-orders; do
+        t=traces/recorded/$name.trace.xz
+        n=$("$BUILD/hb_refloop" --csv --passes 0 glibc "$ops/$name.ops" | csv_col ops || true)
+        ref=$(callgrind_ir rl_pass "$out/cg.ref.$name" \
+            "$BUILD/hb_refloop" --passes 1 glibc "$ops/$name.ops")
+        hb=$(callgrind_ir "$fn" "$out/cg.hb.$name" \
+            "$HB" run --timing throughput --csv --csv-header glibc "$t")
+        passes=$(csv_col throughput_passes <"$out/cg.hb.$name.csv")
+        awk -v t="$name" -v n="$n" -v ref="$ref" -v hb="$hb" -v p="${passes:-1}" 'BEGIN {
+            if (!(n > 0 && ref > 0 && hb > 0)) { printf "  %-18s not measured\n", t; exit }
+            r = ref / n; h = hb / (n * (p > 0 ? p : 1)); q = h / r
+            printf "  %-18s %10.1f %10.1f %7.3f  %s\n", t, r, h, q,
+                   (q <= 1.1 ? "ok" : "ABOVE 1.10") }'
+    done
+}
+
+# The null allocator: what the harness costs per operation on its own.
+selfbench_null() {
+    local t=$1 best=0 r
+    for ((r = 0; r < 5; r++)); do best=$(num_max "$best" "$(harness_ops_s null "$t")"); done
+    awk -v t="$(basename "$t" .trace.xz)" -v v="$best" 'BEGIN {
+        printf "\nnull allocator on %s (the harness alone, best of 5): ", t
+        if (v <= 0) { print "not measured"; exit }
+        printf "%.2f ns/op, %.1f Mops/s (target >= 100 Mops/s: %s)\n", 1e9 / v, v / 1e6,
+               (v >= 1e8 ? "ok" : "BELOW") }'
+}
+
+# Trace parsing (no cache) in MB/s of text, and a load from the binary cache.
+selfbench_loading() {
+    local t=$1 out=$2 bytes text xz_ns text_ns cache_ns
+    text=$out/$(basename "$t" .xz)
+    xz -dc "$t" >"$text"
+    bytes=$(stat -c %s "$text")
+    xz_ns=$(best_wall_ns "$HB" trace check "$t")
+    text_ns=$(best_wall_ns "$HB" trace check "$text")
+    HB_CACHE_DIR=$out/cache "$HB" trace check --cache "$t" >/dev/null
+    cache_ns=$(HB_CACHE_DIR=$out/cache best_wall_ns "$HB" trace check --cache "$t")
+    awk -v b="$bytes" -v x="$xz_ns" -v p="$text_ns" -v c="$cache_ns" \
+        -v n="$(basename "$t")" 'BEGIN {
+        printf "\ntrace loading, %s (%.1f MB of text; whole process, best of 3)\n", n, b / 1e6
+        printf "  parse .trace.xz, no cache  %7.1f ms  %6.1f MB/s\n", x / 1e6, b / x * 1e3
+        printf "  parse .trace, no cache     %7.1f ms  %6.1f MB/s\n", p / 1e6, b / p * 1e3
+        printf "  load from the binary cache %7.1f ms\n", c / 1e6 }'
+    rm -f "$text"
+}
+
+# What per-op timing costs: the latency pass's wall time per op (process
+# time of --timing per-op minus the same run's other work, measured as
+# --timing throughput minus its own pass) next to the clock's read cost.
+selfbench_perop() {
+    local t=$1 a=glibc csv n thr_s clk lat_ns thr_ns
+    csv=$(run_csv "$a" "$t")
+    n=$(csv_col ops <<<"$csv")
+    thr_s=$(csv_col replay_s <<<"$csv")
+    clk=$("$HB" run --timing per-op --csv --csv-header "$a" "$t" | csv_col clock_overhead_ns ||
+          true)
+    lat_ns=$(best_wall_ns "$HB" run --timing per-op "$a" "$t" || true)
+    thr_ns=$(best_wall_ns "$HB" run --timing throughput "$a" "$t" || true)
+    awk -v n="$n" -v s="$thr_s" -v l="$lat_ns" -v tn="$thr_ns" -v c="$clk" -v a="$a" \
+        -v t="$(basename "$t" .trace.xz)" 'BEGIN {
+        if (!(n > 0 && l > 0 && tn > 0)) { print "\nper-op pass: not measured"; exit }
+        thr = s * 1e9 / n; lat = (l - tn) / n + thr
+        printf "\nper-op latency pass, %s on %s: %.1f ns/op wall (untimed pass %.1f ns/op),\n",
+               a, t, lat, thr
+        printf "  so per-op timing costs %.1f ns/op; the clock pair it subtracts: %s ns\n",
+               lat - thr, c }'
+}
+
+# segfit against glibc on every recorded trace: throughput (best of the
+# interleaved rounds) and utilization as `run` reports it.
+selfbench_segfit() {
+    local t name r s g su gu
+    printf '\nsegfit vs glibc (throughput: best of %s interleaved rounds; %s)\n' \
+        "$SB_ROUNDS" "utilization as run reports it"
+    printf '  %-18s %11s %11s %7s %9s %9s\n' trace "segfit Mops" "glibc Mops" ratio \
+        "segfit ut" "glibc ut"
+    for t in traces/recorded/*.trace.xz; do
+        name=$(basename "$t" .trace.xz)
+        s=0 g=0
+        for ((r = 0; r < SB_ROUNDS; r++)); do
+            s=$(num_max "$s" "$(harness_ops_s segfit "$t")")
+            g=$(num_max "$g" "$(harness_ops_s glibc "$t")")
+        done
+        su=$(run_csv segfit "$t" | csv_col utilization)
+        gu=$(run_csv glibc "$t" | csv_col utilization)
+        awk -v t="$name" -v s="$s" -v g="$g" -v su="$su" -v gu="$gu" 'BEGIN {
+            printf "  %-18s %11.1f %11.1f %7.2f %9.3f %9.3f\n", t, s / 1e6, g / 1e6,
+                   (g > 0 ? s / g : 0), su, gu }'
+    done
+}
+
+# The sections of selfbench about speed; a summary also goes to OUT/speed.txt.
+selfbench_speed() {
+    local out=$1 ops largest
+    [ -x "$BUILD/hb_refloop" ] || die "$BUILD/hb_refloop not built; run ./run_bench.sh build"
+    ops=$out/ops
+    selfbench_export_ops "$ops"
+    largest=traces/recorded/$(basename "$(ls -S "$ops"/*.ops | head -1)" .ops).trace.xz
+    {
+        printf 'machine: %s, %s cores, %s\n' "$(uname -m)" "$(nproc)" \
+            "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+        selfbench_null "$largest"
+        selfbench_vs_reference "$ops"
+        selfbench_instructions "$ops" "$out"
+        selfbench_loading "$largest" "$out"
+        selfbench_perop "$largest"
+        selfbench_segfit
+    } | tee "$out/speed.txt"
+    rm -rf "$ops" "$out/cache"
+}
+
+# ---- phase times of all and quick ----------------------------------------------
+
+PHASES=()
+
+# Runs one phase (a name, then the command) and notes its wall time.
+timed() {
+    local name=$1 t0 rc=0
+    shift
+    t0=$(date +%s%N)
+    "$@" || rc=$?
+    PHASES+=("$name $(( ($(date +%s%N) - t0) / 1000000 ))")
+    return "$rc"
+}
+
+phase_line() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "  %-8s %7.1f s", n, ms / 1000 }'; }
+
+print_phases() {
+    local p total=0
+    say "phase times:"
+    for p in "${PHASES[@]}"; do
+        say "$(phase_line "${p%% *}" "${p#* }")"
+        total=$((total + ${p#* }))
+    done
+    say "$(phase_line total "$total")"
+}
+
+# A first look: bench-quick.yaml (three recorded and three synthetic traces,
+# no mmap baseline, one repetition), then the charts.
+cmd_quick() {
+    need_build
+    timed gen cmd_gen
+    local rc=0
+    timed replay "$HB" bench --config bench-quick.yaml "$@" || rc=$?
+    if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then
+        timed report cmd_report "$(bench_run_dir "$@")"
+        "$HB" report --terminal "$(bench_run_dir "$@")" || true
+    fi
+    print_phases
+    return "$rc"
 }
 
 main() {
@@ -348,15 +608,17 @@ main() {
     fi
     case $cmd in
         all)
-            cmd_deps; cmd_build; cmd_gen; need_build
+            timed deps cmd_deps; timed build cmd_build; timed gen cmd_gen; need_build
             # A trace that cannot be loaded (exit 3) still leaves every other
             # cell measured: draw them, then report the failure.
             local rc=0
-            "$HB" bench "$@" || rc=$?
-            [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || exit "$rc"
-            cmd_report "$(bench_run_dir "$@")"
-            "$HB" report --terminal "$(bench_run_dir "$@")"
+            timed replay "$HB" bench "$@" || rc=$?
+            [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { print_phases; exit "$rc"; }
+            timed report cmd_report "$(bench_run_dir "$@")"
+            "$HB" report --terminal "$(bench_run_dir "$@")" || true
+            print_phases
             exit "$rc" ;;
+        quick) cmd_quick "$@" ;;
         deps) cmd_deps ;;
         build) cmd_build ;;
         gen) cmd_gen ;;

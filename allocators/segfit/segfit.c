@@ -95,15 +95,39 @@ static bool quick_flush(sf_heap *h)
     return any;
 }
 
+/*
+ * The request's own class holds blocks from just below to just above it;
+ * the rounded-up search skips them all and splits a larger block instead,
+ * which is where a plain TLSF fragments.  The best fit among the first few
+ * blocks of that class (a bounded scan: still O(1)), or NULL.
+ */
+static sf_block *own_class_fit(const sf_heap *h, size_t size)
+{
+    unsigned fl, sl;
+    sf_mapping(size, &fl, &sl);
+    sf_block *best = NULL, *b = h->lists[fl][sl];
+    for (unsigned k = 0; b && k < SF_OWN_CLASS_SCAN; k++, b = b->next_free)
+        if (sf_size(b) >= size && (!best || sf_size(b) < sf_size(best)))
+            best = b;
+    return best;
+}
+
 /* A free block of at least size bytes taken out of its list, or NULL.
- * Parked blocks are merged back before the region is grown. */
+ * From a page up the request's own class is tried first (where the splits
+ * of large blocks fragment most); smaller requests, whose classes are
+ * narrow, look there only before the region would grow, and then parked
+ * blocks are merged back and both searches tried again. */
 static sf_block *take_fit(sf_heap *h, size_t size)
 {
     unsigned fl, sl;
     sf_mapping_search(size, &fl, &sl);
-    sf_block *b = sf_find(h, fl, sl);
-    if (!b && quick_flush(h))
+    sf_block *b = size >= SF_OWN_CLASS_FIRST ? own_class_fit(h, size) : NULL;
+    if (!b)
         b = sf_find(h, fl, sl);
+    if (!b)
+        b = own_class_fit(h, size);
+    if (!b && quick_flush(h) && !(b = sf_find(h, fl, sl)))
+        b = own_class_fit(h, size);
     if (b)
         sf_list_remove(h, b);
     else
@@ -169,6 +193,11 @@ static void adapt_threshold(sf_heap *h, size_t freed)
 {
     if (h->dynamic_threshold && freed >= h->mmap_threshold && freed < SF_DYN_THRESHOLD_MAX) {
         h->mmap_threshold = freed + 1; /* requests of at least this are mapped */
+        /* Blocks that size now come from the heap: trimming one off the
+         * top would hand its pages back only to grow and fault them in
+         * again for the next one. */
+        if (h->dynamic_trim && h->trim_threshold < 2 * h->mmap_threshold)
+            h->trim_threshold = 2 * h->mmap_threshold;
     }
 }
 
@@ -387,9 +416,10 @@ static void *sf_create(const hb_memsrc *src, const char *options)
 {
     size_t threshold = DEFAULT_THRESHOLD, grow = DEFAULT_GROW, trim = DEFAULT_TRIM;
     char key[32], val[32];
-    bool dynamic = true;
+    bool dynamic = true, dynamic_trim = true;
     for (const char *s = options; (s = hb_opt_next(s, key, sizeof key, val, sizeof val));) {
         dynamic = dynamic && strcmp(key, "mmap_threshold") != 0;
+        dynamic_trim = dynamic_trim && strcmp(key, "trim") != 0;
         size_t *slot = !strcmp(key, "mmap_threshold") ? &threshold
                        : !strcmp(key, "grow")         ? &grow
                        : !strcmp(key, "trim")         ? &trim
@@ -400,8 +430,10 @@ static void *sf_create(const hb_memsrc *src, const char *options)
     if (!src || !src->grow || !src->map || !src->unmap || !hb_is_pow2(src->page_size))
         return NULL;
     sf_heap *h = sf_heap_create(src, threshold, grow, trim);
-    if (h)
+    if (h) {
         h->dynamic_threshold = dynamic;
+        h->dynamic_trim = dynamic_trim;
+    }
     return h;
 }
 

@@ -61,6 +61,12 @@ typedef struct sf_block {
 #define SF_FL_COUNT (48u - SF_FL_SHIFT + 1u)
 #define SF_MAX_BLOCK ((size_t)1 << 47)
 
+/* Blocks of the request's own class looked at (segfit.c: own_class_fit),
+ * first for requests of at least SF_OWN_CLASS_FIRST bytes, else only
+ * before the region grows. */
+#define SF_OWN_CLASS_SCAN 8u
+#define SF_OWN_CLASS_FIRST ((size_t)4096)
+
 /*
  * Quick lists: freed blocks of up to SF_QUICK_MAX bytes wait, unmerged, in a
  * LIFO per size, up to SF_QUICK_DEPTH each, so a malloc of a size just freed
@@ -90,6 +96,7 @@ typedef struct sf_heap {
     sf_block *sentinel;  /* size-0 in-use header at the end; brk after it */
     size_t mmap_threshold;
     bool dynamic_threshold; /* raised by freed mappings (no option given)  */
+    bool dynamic_trim;   /* trim follows the raised threshold (no option)  */
     size_t grow_step;
     size_t trim_threshold;
     sf_map_entry *maps;  /* open-addressing set of mapped blocks          */

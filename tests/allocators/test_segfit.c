@@ -128,6 +128,54 @@ static void test_freed_mapping_raises_threshold(void)
     close_heap(&f);
 }
 
+/* The raised threshold lifts the trim threshold with it: a heap block of
+ * the raised size freed at the top keeps its pages for the next one, so
+ * the break does not move and no grow() call is made. */
+static void test_raised_threshold_raises_trim(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    const hb_osmem_stats *st = hb_osmem_stats_of(f.mem);
+    void *p = f.a->malloc(f.heap, 1 << 20);
+    REQUIRE(p);
+    CHECK_EQ_U(f.a->free(f.heap, p), HB_FREE_OK);
+    CHECK(((sf_heap *)f.heap)->trim_threshold >= (size_t)2 << 20);
+    REQUIRE((p = f.a->malloc(f.heap, 1 << 20))); /* now from the heap */
+    CHECK_EQ_U(f.a->free(f.heap, p), HB_FREE_OK);
+    size_t brk = st->brk_bytes;
+    uint64_t grows = st->grow_calls;
+    REQUIRE((p = f.a->malloc(f.heap, 1 << 20)));
+    CHECK_EQ_U(f.a->free(f.heap, p), HB_FREE_OK);
+    CHECK_EQ_U(st->brk_bytes, brk);
+    CHECK_EQ_U(st->grow_calls, grows);
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+    /* a trim set by option stays */
+    REQUIRE(open_heap(&f, "trim=300k"));
+    p = f.a->malloc(f.heap, 1 << 20);
+    CHECK_EQ_U(f.a->free(f.heap, p), HB_FREE_OK);
+    CHECK_EQ_U(((sf_heap *)f.heap)->trim_threshold, 300 << 10);
+    close_heap(&f);
+}
+
+/* A request of a page or more takes a close fit from its own class rather
+ * than splitting a larger block the rounded-up class search would find. */
+static void test_own_class_close_fit(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    char *x = f.a->malloc(f.heap, 5000), *g1 = f.a->malloc(f.heap, 100);
+    char *y = f.a->malloc(f.heap, 40000), *g2 = f.a->malloc(f.heap, 100);
+    REQUIRE(x && g1 && y && g2);
+    CHECK_EQ_U(f.a->free(f.heap, x), HB_FREE_OK);
+    CHECK_EQ_U(f.a->free(f.heap, y), HB_FREE_OK);
+    /* 4900 rounds up past x's class (4864..5119 bytes), to y's */
+    CHECK(f.a->malloc(f.heap, 4900) == x);
+    CHECK(f.a->malloc(f.heap, 30000) == y);
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+}
+
 static void test_threshold_option(void)
 {
     fixture f;
@@ -274,6 +322,8 @@ int main(void)
     RUN(test_large_blocks_are_mapped);
     RUN(test_threshold_option);
     RUN(test_freed_mapping_raises_threshold);
+    RUN(test_raised_threshold_raises_trim);
+    RUN(test_own_class_close_fit);
     RUN(test_realloc_in_place);
     RUN(test_parked_blocks_merge_before_growth);
     RUN(test_trim_gives_memory_back);

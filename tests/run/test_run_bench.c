@@ -234,6 +234,37 @@ static void test_unloadable_traces(void)
     hb_csv_table_free(&t);
 }
 
+/* max_ops caps an allocator: its cells of longer traces are rows that say
+ * they were skipped and why, and run no process; the others run. */
+static void test_max_ops_skips_long_traces(void)
+{
+    char cfg[300], out[300], *log = NULL;
+    size_t len = 0;
+    snprintf(cfg, sizeof cfg, "%s/capped.yaml", dir);
+    snprintf(out, sizeof out, "%s/capped-results", dir);
+    FILE *f = fopen(cfg, "w");
+    REQUIRE(f != NULL);
+    fprintf(f, "allocators:\n  - {name: mmap, max_ops: 599}\n  - {name: glibc, max_ops: 600}\n"
+               "traces: ['%s/*.trace']\n", dir);
+    fclose(f);
+    FILE *lf = open_memstream(&log, &len);
+    hb_bench_opts o = { .config = cfg, .out_root = out, .jobs = 1, .progress = lf };
+    CHECK_EQ_U(hb_bench_run(&o), 0);
+    fclose(lf);
+    CHECK_STR_CONTAINS(log, "] mmap tiny rep 1 ... unsupported, 0.0 s");
+    CHECK_STR_CONTAINS(log, "] glibc tiny rep 1 ... ok");
+    free(log);
+    char path[400], err[512];
+    snprintf(path, sizeof path, "%s/latest/results.csv", out);
+    hb_csv_table t;
+    REQUIRE(hb_csv_read(path, &t, err, sizeof err) == 0);
+    CHECK(!strcmp(status_of(&t, "mmap"), "unsupported"));
+    CHECK_STR_CONTAINS(detail_of(&t, "mmap"), "skipped: the trace has 600 operations (more "
+                                              "than max_ops 599");
+    CHECK(!strcmp(status_of(&t, "glibc"), "ok"));
+    hb_csv_table_free(&t);
+}
+
 /* Runs a command line of the heapbench binary; its stdout and stderr
  * together in *text, its exit status returned. */
 static int heapbench(const char *args, char **text)
@@ -349,6 +380,7 @@ int main(void)
     RUN(test_matrix_with_crash_and_hang);
     RUN(test_resume_skips_finished_cells);
     RUN(test_unloadable_traces);
+    RUN(test_max_ops_skips_long_traces);
     RUN(test_cli_filters_add_up);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -6,6 +6,7 @@
  *     convert IN -o OUT [--from FMT]     .rep or mtrace log -> native text
  *     gen ...                            synthetic traces (cmd_trace_gen.c)
  *     cache info|clear                   the binary cache of parsed traces
+ *     export-ops TRACE OUT               the flat op file of harness/refloop
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "trace/cache.h"
+#include "trace/opsfile.h"
 #include "trace/stats.h"
 #include "trace/trace.h"
 
@@ -23,20 +25,24 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: heapbench trace stats [--no-cache] FILE...\n"
-            "       heapbench trace check [--max-print N] FILE...\n"
+            "       heapbench trace check [--max-print N] [--cache] FILE...\n"
             "       heapbench trace convert IN -o OUT [--from rep|mtrace|trace]\n"
             "       heapbench trace gen ARGS...   (see 'heapbench trace gen --help')\n"
             "       heapbench trace cache info|clear\n"
+            "       heapbench trace export-ops TRACE OUT\n"
             "\n"
             "  stats    operation counts, free(NULL), request sizes by power of two,\n"
             "           peak live bytes and blocks, block lifetimes, threads, metadata\n"
             "  check    validate traces; prints every problem as FILE:LINE and\n"
-            "           'FILE: ok, N operations' for a good one; exit 1 if any is bad\n"
+            "           'FILE: ok, N operations' for a good one; exit 1 if any is bad;\n"
+            "           --cache reads (and fills) the binary cache, as run does\n"
             "  convert  rewrite a CS:APP .rep trace or a glibc mtrace() log as a\n"
             "           native .trace (OUT '-' is standard output)\n"
             "  gen      write a synthetic trace from a YAML spec\n"
             "  cache    show or empty the binary cache of parsed traces\n"
             "           ($HB_CACHE_DIR, else next to the heapbench binary)\n"
+            "  export-ops  write the validated ops as the flat binary file that\n"
+            "           build/hb_refloop replays (layout: trace/opsfile.h)\n"
             "\n"
             "FILE may be .trace, .rep or an mtrace log, each optionally .xz or .gz;\n"
             "it must be a regular file of at most HB_TRACE_MAX_BYTES of text (default\n"
@@ -186,6 +192,10 @@ static int cmd_check(int argc, char **argv)
     int i = 1, rc = 0, files = 0;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         char *end;
+        if (!strcmp(argv[i], "--cache")) { /* load as run does: selfbench times it */
+            opts.use_cache = true;
+            continue;
+        }
         if (strcmp(argv[i], "--max-print") || i + 1 == argc)
             return usage_error("check: unknown option or missing value '%s'", argv[i]);
         unsigned long v = strtoul(argv[++i], &end, 10);
@@ -341,6 +351,36 @@ static int cmd_cache(int argc, char **argv)
     return 0;
 }
 
+/* ---- export-ops ---------------------------------------------------- */
+
+static int cmd_export_ops(int argc, char **argv)
+{
+    if (argc != 3)
+        return usage_error("export-ops: expected TRACE OUT");
+    const char *in = argv[1], *out = argv[2];
+    hb_trace_load_opts opts = { .format = HB_FMT_AUTO, .use_cache = true };
+    hb_diag d = { .out = stderr };
+    hb_trace t;
+    if (hb_trace_load(in, &opts, &t, &d) < 0)
+        return 1;
+    FILE *o = fopen(out, "wb");
+    if (!o) {
+        fprintf(stderr, "%s: error: cannot create: %s\n", out, strerror(errno));
+        hb_trace_release(&t);
+        return 1;
+    }
+    int rc = hb_opsfile_write(&t, o);
+    int e = errno;
+    if (fclose(o) != 0 && rc == 0) {
+        rc = -1;
+        e = errno;
+    }
+    if (rc < 0)
+        fprintf(stderr, "%s: error: cannot write: %s\n", out, strerror(e));
+    hb_trace_release(&t);
+    return rc < 0 ? 1 : 0;
+}
+
 int hb_cmd_trace(int argc, char **argv)
 {
     if (argc < 2) {
@@ -366,5 +406,7 @@ int hb_cmd_trace(int argc, char **argv)
         return cmd_convert(argc - 1, argv + 1);
     if (!strcmp(sub, "cache"))
         return cmd_cache(argc - 1, argv + 1);
+    if (!strcmp(sub, "export-ops"))
+        return cmd_export_ops(argc - 1, argv + 1);
     return usage_error("unknown subcommand '%s'", sub);
 }

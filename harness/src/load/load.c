@@ -19,13 +19,13 @@
 #include <unistd.h>
 
 const char *const hb_builtin_names[] = {
-    "buddy", "pow2", "firstfit", "bestfit", "segfit", "pagemeta", "nova",
+    "buddy", "pow2", "firstfit", "bestfit", "segfit", "pagemeta", "nova", "null",
     "glibc", "jemalloc", "mimalloc", "tcmalloc", "mmap", NULL
 };
 
 /* The suite's own libraries: <exe dir>/allocators/<name>.so. */
 static const char *const suite_names[] = {
-    "buddy", "pow2", "firstfit", "bestfit", "segfit", "pagemeta", "nova", NULL
+    "buddy", "pow2", "firstfit", "bestfit", "segfit", "pagemeta", "nova", "null", NULL
 };
 
 static const struct { const char *name, *soname; } system_libs[] = {

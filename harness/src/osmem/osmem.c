@@ -232,6 +232,20 @@ static int osmem_unmap(void *ctx, void *addr, size_t len)
 
 /* ---- lifetime ---------------------------------------------------------- */
 
+/* Reserves *len bytes of address space.  The default size is halved (down
+ * to 1 GiB) while the address space refuses it: under valgrind, which
+ * manages a smaller one, 64 GiB cannot be reserved. */
+static void *reserve_region(size_t *len, bool fixed)
+{
+    for (;;) {
+        void *base = mmap(NULL, *len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                          -1, 0);
+        if (base != MAP_FAILED || fixed || *len <= ((size_t)1 << 30))
+            return base;
+        *len /= 2;
+    }
+}
+
 hb_osmem *hb_osmem_new(size_t reserve, size_t limit)
 {
     long pg = sysconf(_SC_PAGESIZE);
@@ -243,8 +257,7 @@ hb_osmem *hb_osmem_new(size_t reserve, size_t limit)
     m->page = page;
     m->limit = limit;
     m->reserve = reserve ? (reserve + page - 1) & ~(page - 1) : DEFAULT_RESERVE;
-    void *base = mmap(NULL, m->reserve, PROT_NONE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *base = reserve_region(&m->reserve, reserve != 0);
     m->nslots = 256;
     m->slots = table_map(m, m->nslots);
     if (base == MAP_FAILED || !m->slots) {

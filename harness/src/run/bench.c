@@ -47,6 +47,7 @@ typedef struct driver {
     char **unloadable;   /* per trace of the plan: NULL, or why it cannot
                             be loaded (the detail of its cells' rows)    */
     size_t nunloadable;
+    uint64_t *trace_ops; /* per trace of the plan: its operations        */
     struct { char name[64]; unsigned n; } tally[16]; /* cells per status */
     FILE *log;
 } driver;
@@ -131,36 +132,67 @@ static void finish_cell(driver *d, slot *s)
     s->busy = false;
 }
 
-/* A cell of a trace that cannot be loaded: its row is the load error the
- * cell would report, made here instead of by one more process that would
- * parse the trace again only to fail the same way. */
-static void record_unloadable(driver *d, size_t cell)
+/* A row made here rather than by a process that would only fail or be
+ * refused the same way. */
+static void record_made(driver *d, size_t cell, enum hb_status st, char *detail)
 {
     const hb_cell *c = &d->plan.cells[cell];
-    char detail[1024];
-    snprintf(detail, sizeof detail, "%s", d->unloadable[c->trace]);
     hb_sanitize_detail(detail);
     hb_result r;
     hb_result_failed(&r, hb_cell_alloc_name(&d->plan, c), hb_cell_trace_name(&d->plan, c),
-                     c->rep, HB_ST_LOAD_ERROR, detail);
+                     c->rep, st, detail);
     char *row = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&row, &len);
     hb_csv_write_row(f, &r);
     fclose(f);
-    record(d, cell, row, hb_status_name(HB_ST_LOAD_ERROR), 0.0);
+    record(d, cell, row, hb_status_name(st), 0.0);
+}
+
+/* A cell of a trace that cannot be loaded: its row is the load error the
+ * cell would report, with no process that would parse the trace again. */
+static void record_unloadable(driver *d, size_t cell)
+{
+    char detail[1024];
+    snprintf(detail, sizeof detail, "%s", d->unloadable[d->plan.cells[cell].trace]);
+    record_made(d, cell, HB_ST_LOAD_ERROR, detail);
+}
+
+/* The allocator's max_ops, when the cell's trace is longer; else 0. */
+static uint64_t over_cap(const driver *d, const hb_cell *c)
+{
+    uint64_t cap = d->plan.cfg->allocs[c->alloc].max_ops;
+    return cap && d->trace_ops[c->trace] > cap ? cap : 0;
+}
+
+/* A cell the configuration caps (max_ops): an unsupported row that says
+ * it was skipped and why. */
+static void record_over_cap(driver *d, size_t cell, uint64_t cap)
+{
+    char detail[256];
+    snprintf(detail, sizeof detail,
+             "skipped: the trace has %llu operations (more than max_ops %llu of this "
+             "allocator in the configuration)",
+             (unsigned long long)d->trace_ops[d->plan.cells[cell].trace], (unsigned long long)cap);
+    record_made(d, cell, HB_ST_UNSUPPORTED, detail);
 }
 
 /* The next cell to start at or after next: cells an earlier attempt
- * finished are passed over, and those of unloadable traces recorded. */
+ * finished are passed over, those of unloadable traces and those over
+ * their allocator's max_ops recorded. */
 static size_t next_cell(driver *d, const bool *skip, size_t next)
 {
     for (; next < d->plan.ncells; next++) {
+        const hb_cell *c = &d->plan.cells[next];
+        uint64_t cap;
         if (skip[next])
             continue;
-        if (!d->unloadable[d->plan.cells[next].trace])
+        if (d->unloadable[c->trace])
+            record_unloadable(d, next);
+        else if ((cap = over_cap(d, c)))
+            record_over_cap(d, next, cap);
+        else
             break;
-        record_unloadable(d, next);
     }
     return next;
 }
@@ -336,6 +368,7 @@ static void check_traces(driver *d)
 {
     size_t n = d->plan.traces.n;
     d->unloadable = calloc(n + 1, sizeof *d->unloadable);
+    d->trace_ops = calloc(n + 1, sizeof *d->trace_ops);
     for (size_t i = 0; i < n; i++) {
         const char *path = d->plan.traces.v[i];
         char *msgs = NULL;
@@ -347,6 +380,7 @@ static void check_traces(driver *d)
         int rc = hb_trace_load(path, &opts, &t, &diag);
         fclose(m);
         if (rc == 0) {
+            d->trace_ops[i] = t.nops;
             hb_trace_release(&t);
         } else {
             fputs(msgs, d->log);
@@ -429,6 +463,7 @@ out:
     for (size_t i = 0; d.unloadable && i < d.plan.traces.n; i++)
         free(d.unloadable[i]);
     free(d.unloadable);
+    free(d.trace_ops);
     hb_resultset_free(&d.rs);
     hb_plan_free(&d.plan);
     hb_config_free(&cfg);

@@ -11,7 +11,8 @@
 static const char *const top_keys[] = { "allocators", "traces", "repetitions", "arena",
                                         "timing", "timeout", "optional", "passes",
                                         "min_time", "max_time", "latency_passes", NULL };
-static const char *const alloc_keys[] = { "name", "path", "options", "arena", NULL };
+static const char *const alloc_keys[] = { "name", "path", "options", "arena", "max_ops",
+                                          NULL };
 static const char *const default_optional[] = { "jemalloc", "mimalloc", "tcmalloc", NULL };
 
 #define MAX_REPETITIONS 10000u
@@ -112,7 +113,15 @@ static void read_allocator_string(reader *r, yaml_node_t *n, const char *s, hb_a
     ok(r, check_name(r->y, n, s, false));
 }
 
-/* { name, path, options, arena }; each key is checked even after another
+/* The cap of a slow allocator: traces of more operations are not run. */
+static int read_max_ops(hb_yaml *y, yaml_node_t *n, uint64_t *out)
+{
+    if (hb_yaml_u64(y, n, "max_ops", out))
+        return -1;
+    return *out ? 0 : hb_yaml_fail(y, n, "max_ops: expected a positive number of operations");
+}
+
+/* { name, path, options, arena, max_ops }; each key is checked even after another
  * one failed. */
 static void read_allocator_map(reader *r, yaml_node_t *n, hb_alloc_spec *a)
 {
@@ -135,6 +144,9 @@ static void read_allocator_map(reader *r, yaml_node_t *n, hb_alloc_spec *a)
         ok(r, read_options(y, opt, &a->options));
     if (arena)
         ok(r, hb_yaml_size(y, arena, "arena", &a->arena));
+    yaml_node_t *max_ops = hb_yaml_get(y, n, "max_ops");
+    if (max_ops)
+        ok(r, read_max_ops(y, max_ops, &a->max_ops));
 }
 
 static void read_allocator(reader *r, yaml_node_t *n, hb_alloc_spec *a)
@@ -149,7 +161,7 @@ static void read_allocator(reader *r, yaml_node_t *n, hb_alloc_spec *a)
         read_allocator_map(r, n, a);
     else
         ok(r, hb_yaml_fail(r->y, n, "allocators: expected an allocator name or a mapping "
-                                    "with name:, path:, options:, arena:"));
+                                    "with name:, path:, options:, arena:, max_ops:"));
 }
 
 static void read_allocators(reader *r, yaml_node_t *root)

@@ -28,6 +28,7 @@ typedef struct hb_alloc_spec {
     char *path;      /* library given by path:, or NULL for a known name  */
     char *options;   /* "K=V,K=V" passed to the library, or NULL          */
     uint64_t arena;  /* arena of a lab-contract library, 0: config-wide    */
+    uint64_t max_ops; /* 0: none; cells of longer traces are not run       */
     unsigned line;   /* where it is written, for messages                 */
     unsigned col;
 } hb_alloc_spec;
