@@ -270,7 +270,7 @@ static void test_script_mistakes(void)
     static const char *const helps[][2] = {
         { "gen", "generate the synthetic traces" },
         { "plots", "draw the charts of a run" },
-        { "selfbench", "heapbench scaling, and hyperfine" },
+        { "selfbench", "heapbench scaling, hyperfine over whole replays" },
         { "run", "heapbench bench [--config F]" },
         { "fuzz", "run one libFuzzer target" },
     };

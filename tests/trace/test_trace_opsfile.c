@@ -14,7 +14,7 @@
 
 #include "check.h"
 #include "report/result.h"
-#include "run/csvtable.h"
+#include "report/csvtable.h"
 #include "trace/opsfile.h"
 #include "trace/trace.h"
 
