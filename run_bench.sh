@@ -438,7 +438,7 @@ callgrind_ir() {
 # Instructions per operation of one untimed pass, harness vs reference loop,
 # counted by callgrind inside the pass functions only (deterministic).
 selfbench_instructions() {
-    local ops=$1 out=$2 fn=${HB_PASS_FN:-hb_pass_throughput} t name n ref hb passes
+    local ops=$1 out=$2 fn=${HB_PASS_FN:-hb_pass_throughput} t name n ref ref1 hb passes
     if ! command -v valgrind >/dev/null; then
         say "selfbench: no valgrind: instruction counts skipped"
         return 0
@@ -449,10 +449,16 @@ selfbench_instructions() {
     for name in gcc-cc1 sqlite-orders; do
         t=traces/recorded/$name.trace.xz
         n=$("$BUILD/hb_refloop" --csv --passes 0 glibc "$ops/$name.ops" | csv_col ops || true)
-        ref=$(callgrind_ir rl_pass "$out/cg.ref.$name" \
+        # The harness times passes on a warm heap (after its measuring
+        # pass), so the reference's warm pass is compared: two passes less
+        # one, glibc's own instructions being those of the same heap state.
+        ref1=$(callgrind_ir rl_pass "$out/cg.ref1.$name" \
             "$BUILD/hb_refloop" --passes 1 glibc "$ops/$name.ops")
+        ref=$(callgrind_ir rl_pass "$out/cg.ref.$name" \
+            "$BUILD/hb_refloop" --passes 2 glibc "$ops/$name.ops")
+        [ -z "$ref" ] || [ -z "$ref1" ] || ref=$((ref - ref1))
         hb=$(callgrind_ir "$fn" "$out/cg.hb.$name" \
-            "$HB" run --timing throughput --csv --csv-header glibc "$t")
+            "$HB" run --timing throughput --passes 1 --min-time 0 --csv --csv-header glibc "$t")
         passes=$(csv_col throughput_passes <"$out/cg.hb.$name.csv")
         awk -v t="$name" -v n="$n" -v ref="$ref" -v hb="$hb" -v p="${passes:-1}" 'BEGIN {
             if (!(n > 0 && ref > 0 && hb > 0)) { printf "  %-18s not measured\n", t; exit }
