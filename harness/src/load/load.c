@@ -35,6 +35,32 @@ static const struct { const char *name, *soname; } system_libs[] = {
     { "tcmalloc", "libtcmalloc_minimal.so.4" },
 };
 
+/* A libc-contract library's calls to its own malloc and free by name (a
+ * calloc written as malloc + memset, a realloc as malloc + memcpy + free)
+ * must reach the library itself, as they do when it is preloaded:
+ * RTLD_DEEPBIND puts a library's own definitions ahead of the process's for
+ * the references it makes.  For the other contracts it changes nothing they
+ * rely on, so one rule serves all.  The address
+ * sanitizer's runtime refuses deep binding (it must see every malloc), so
+ * a sanitized harness loads without it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HB_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HB_SANITIZED 1
+#endif
+#endif
+#ifdef HB_SANITIZED
+#define DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL)
+#else
+#define DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND)
+#endif
+
+bool hb_load_binds_to_self(void)
+{
+    return (DLOPEN_FLAGS & RTLD_DEEPBIND) != 0;
+}
+
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -358,7 +384,7 @@ hb_loaded *hb_load(const char *spec, const hb_load_opts *opts, char *err, size_t
         l->footprint = HB_FOOTPRINT_MEMSRC;
         return l;
     }
-    l->dl = dlopen(l->path, RTLD_NOW | RTLD_LOCAL);
+    l->dl = dlopen(l->path, DLOPEN_FLAGS);
     if (!l->dl) {
         const char *why = dlerror();
         bool tls = why && strstr(why, "static TLS");

@@ -95,6 +95,11 @@ hb_loaded *hb_load(const char *spec, const hb_load_opts *opts, char *err, size_t
 
 void hb_unload(hb_loaded *l);
 
+/* True when a library's references to the symbols it defines bind to its
+ * own definitions (RTLD_DEEPBIND); false in a sanitized build, whose
+ * runtime does not allow it. */
+bool hb_load_binds_to_self(void);
+
 /* Opens a heap: native and baseline call create(src, options); lab maps the
  * arena from src and calls create_memory_manager; libc returns the process
  * heap (src unused).  NULL with a reason in err on failure. */
