@@ -42,6 +42,7 @@ typedef struct run_args {
     bool csv, header, no_cache, isolate;
     unsigned rep;
     const char *name, *opts, *spec, *trace;
+    const char *symbols; /* lab contract: ROLE=NAME,... */
     size_t arena, limit;
     unsigned timing;
     const char *timing_arg; /* as given, for the isolated child */
@@ -69,6 +70,8 @@ static void usage(FILE *f)
         "  --arena SIZE          arena of a lab-report allocator (default 256MiB)\n"
         "  --limit SIZE          most bytes the memory source hands out (default: none)\n"
         "  --opts K=V,...        options passed to the allocator's create()\n"
+        "  --symbols ROLE=NAME,... the lab-report functions to bind: roles create,\n"
+        "                        alloc, free, destroy (default: the contract's names)\n"
         "  --timing MODE         per-op, throughput or both (default both)\n"
         "  --no-cache            do not read or write the binary trace cache\n"
         "  --isolate             replay in a child process, so that a crash or a hang\n"
@@ -130,6 +133,12 @@ static int parse_valued(run_args *a, int argc, char **argv, int *i)
         a->name = v;
     } else if ((v = opt_value(argc, argv, i, "--opts"))) {
         a->opts = v;
+    } else if ((v = opt_value(argc, argv, i, "--symbols"))) {
+        hb_lab_names names;
+        char why[256];
+        if (hb_lab_parse_symbols(v, &names, why, sizeof why))
+            return bad_usage("--%s", why);
+        a->symbols = v;
     } else if ((v = opt_value(argc, argv, i, "--arena"))) {
         if (hb_parse_size(v, &bytes) || !bytes)
             return bad_usage("--arena expects a size such as 256MiB, got '%s'", v);
@@ -238,11 +247,23 @@ static int emit_load_error(const run_args *a, const char *alloc, const char *tra
     return 1;
 }
 
+static void print_lab_symbols(const hb_loaded *l)
+{
+    char bound[4 * HB_SYMBOL_MAX + 64];
+    hb_lab_describe(&l->lab, bound, sizeof bound);
+    printf("  symbols: %s\n", bound);
+    if (l->lab.unused_alloc)
+        printf("  also defines %s, not bound (choose with --symbols alloc=NAME)\n",
+               l->lab.unused_alloc);
+}
+
 static void print_about(const hb_loaded *l)
 {
     const hb_allocator *api = l->api;
     printf("%s: %s contract%s%s, footprint by %s\n", l->name, hb_contract_name(l->contract),
            l->path[0] ? ", " : "", l->path, hb_footprint_name(l->footprint));
+    if (l->contract == HB_CONTRACT_LAB)
+        print_lab_symbols(l);
     if (!api->realloc || !api->calloc || !api->aligned_alloc)
         printf("  emulated by the harness:%s%s%s\n", api->realloc ? "" : " realloc",
                api->calloc ? "" : " calloc", api->aligned_alloc ? "" : " aligned_alloc");
@@ -251,7 +272,7 @@ static void print_about(const hb_loaded *l)
 static int run_cell(const run_args *a, const hb_trace *t)
 {
     char err[1024];
-    hb_load_opts lo = { .arena_size = a->arena };
+    hb_load_opts lo = { .arena_size = a->arena, .symbols = a->symbols };
     hb_loaded *l = hb_load(a->spec, &lo, err, sizeof err);
     if (!l) {
         char label[64];
@@ -309,6 +330,8 @@ static void child_argv(const run_args *a, argv_list *l)
         push(l, "--name"), push(l, a->name);
     if (a->opts)
         push(l, "--opts"), push(l, a->opts);
+    if (a->symbols)
+        push(l, "--symbols"), push(l, a->symbols);
     if (a->arena) {
         snprintf(l->num[1], sizeof l->num[1], "%zu", a->arena);
         push(l, "--arena"), push(l, l->num[1]);

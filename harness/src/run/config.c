@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "load/load.h"
 #include "run/registry.h"
 #include "util/yamlx.h"
 
 static const char *const top_keys[] = { "allocators", "traces", "repetitions", "arena",
-                                        "timing", "timeout", "optional", NULL };
-static const char *const alloc_keys[] = { "name", "path", "options", "arena", NULL };
+                                        "timing", "timeout", "optional", "check", NULL };
+static const char *const alloc_keys[] = { "name", "path", "options", "arena", "symbols",
+                                          NULL };
 static const char *const default_optional[] = { "jemalloc", "mimalloc", "tcmalloc", NULL };
 
 #define MAX_REPETITIONS 10000u
@@ -84,6 +86,33 @@ static int read_options(hb_yaml *y, yaml_node_t *n, char **out)
     return 0;
 }
 
+/* symbols: "ROLE=NAME,..." or a mapping of ROLE: NAME, checked by the
+ * loader's own parser and kept as the string form run --symbols takes. */
+static int read_symbols(hb_yaml *y, yaml_node_t *n, char **out)
+{
+    char buf[4 * HB_SYMBOL_MAX + 64] = "", why[256];
+    const char *s = hb_yaml_str(n);
+    if (s)
+        snprintf(buf, sizeof buf, "%s", s);
+    for (size_t i = 0, len = 0; !s && hb_yaml_is_map(n) && i < hb_yaml_map_len(n); i++) {
+        yaml_node_t *v;
+        const char *k = hb_yaml_map_key(y, n, i, &v);
+        const char *name = hb_yaml_str(v);
+        if (!k || !name)
+            return hb_yaml_fail(y, v, "symbols: expected ROLE: NAME pairs of scalars");
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s=%s", i ? "," : "", k, name);
+        if (len >= sizeof buf)
+            return hb_yaml_fail(y, n, "symbols: expected at most %zu characters", sizeof buf - 1);
+    }
+    if (!s && !hb_yaml_is_map(n))
+        return hb_yaml_fail(y, n, "symbols: expected a mapping such as {alloc: NAME}");
+    hb_lab_names names;
+    if (hb_lab_parse_symbols(buf, &names, why, sizeof why) != 0)
+        return hb_yaml_fail(y, n, "%s", why);
+    *out = strdup(buf);
+    return 0;
+}
+
 static int check_name(hb_yaml *y, yaml_node_t *n, const char *name, bool has_path)
 {
     if (!*name || strchr(name, ',') || strchr(name, '"') || strchr(name, '\n'))
@@ -134,6 +163,9 @@ static void read_allocator_map(reader *r, yaml_node_t *n, hb_alloc_spec *a)
         ok(r, read_options(y, opt, &a->options));
     if (arena)
         ok(r, hb_yaml_size(y, arena, "arena", &a->arena));
+    yaml_node_t *sym = hb_yaml_get(y, n, "symbols");
+    if (sym)
+        ok(r, read_symbols(y, sym, &a->symbols));
 }
 
 static void read_allocator(reader *r, yaml_node_t *n, hb_alloc_spec *a)
@@ -242,6 +274,8 @@ static void read_scalars(reader *r, yaml_node_t *root)
         ok(r, read_timing(y, n, c));
     if ((n = hb_yaml_get(y, root, "timeout")))
         ok(r, hb_yaml_duration(y, n, "timeout", &c->timeout_s));
+    if ((n = hb_yaml_get(y, root, "check")))
+        ok(r, hb_yaml_bool(y, n, "check", &c->check));
 }
 
 static void read_optional(reader *r, yaml_node_t *root)
@@ -333,6 +367,7 @@ void hb_config_free(hb_config *c)
         free(c->allocs[i].name);
         free(c->allocs[i].path);
         free(c->allocs[i].options);
+        free(c->allocs[i].symbols);
     }
     free(c->allocs);
     free_strings(c->traces, c->ntraces);

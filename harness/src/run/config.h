@@ -27,6 +27,7 @@ typedef struct hb_alloc_spec {
     char *name;      /* its name in results and charts                    */
     char *path;      /* library given by path:, or NULL for a known name  */
     char *options;   /* "K=V,K=V" passed to the library, or NULL          */
+    char *symbols;   /* lab contract: "ROLE=NAME,..." to bind, or NULL      */
     uint64_t arena;  /* arena of a lab-contract library, 0: config-wide    */
     unsigned line;   /* where it is written, for messages                 */
     unsigned col;
@@ -46,6 +47,7 @@ typedef struct hb_config {
     uint64_t arena;         /* 0: not set (the run default, 256 MiB)      */
     char timing[16];        /* "", "per-op", "throughput" or "both"       */
     double timeout_s;       /* wall-clock limit of one cell               */
+    bool check;             /* cells replay with full verification (--check) */
 } hb_config;
 
 #define HB_CONFIG_DEFAULT_FILE "bench.yaml"

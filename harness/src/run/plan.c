@@ -190,10 +190,16 @@ char **hb_plan_argv(const hb_plan *p, const hb_cell *c)
         arg(&b, "--opts");
         arg(&b, a->options);
     }
+    if (a->symbols) {
+        arg(&b, "--symbols");
+        arg(&b, a->symbols);
+    }
     if (p->cfg->timing[0]) {
         arg(&b, "--timing");
         arg(&b, p->cfg->timing);
     }
+    if (p->cfg->check)
+        arg(&b, "--check");
     arg(&b, p->where[c->alloc].target);
     char abs[PATH_MAX];
     arg(&b, realpath(p->traces.v[c->trace], abs) ? abs : p->traces.v[c->trace]);
