@@ -34,12 +34,14 @@
 #include "run/tracefind.h"
 #include "trace/trace.h"
 #include "util/units.h"
+#include "verify/verify.h"
 
 #define TLS_TUNABLE "glibc.rtld.optional_static_tls"
 #define TLS_RESERVE "0x40000"
 
 typedef struct run_args {
-    bool csv, header, no_cache, isolate;
+    bool csv, header, no_cache, isolate, check;
+    const char *check_every; /* --check: ops between check() calls */
     unsigned rep;
     const char *name, *opts, *spec, *trace;
     const char *symbols; /* lab contract: ROLE=NAME,... */
@@ -74,6 +76,11 @@ static void usage(FILE *f)
         "                        alloc, free, destroy (default: the contract's names)\n"
         "  --timing MODE         per-op, throughput or both (default both)\n"
         "  --no-cache            do not read or write the binary trace cache\n"
+        "  --check               validation mode: one untimed replay that checks every\n"
+        "                        block (alignment, ownership, overlap, contents) and\n"
+        "                        runs the allocator's check(); status corrupt names\n"
+        "                        the first problem (docs/running.md)\n"
+        "  --check-every N       with --check: ops between check() calls (default 1000)\n"
         "  --isolate             replay in a child process, so that a crash or a hang\n"
         "                        still gives a result: status crashed (signal and op)\n"
         "                        or timeout, as heapbench bench records it\n"
@@ -133,6 +140,10 @@ static int parse_valued(run_args *a, int argc, char **argv, int *i)
         a->name = v;
     } else if ((v = opt_value(argc, argv, i, "--opts"))) {
         a->opts = v;
+    } else if ((v = opt_value(argc, argv, i, "--check-every"))) {
+        if (!*v || strspn(v, "0123456789") != strlen(v) || !strtoull(v, NULL, 10))
+            return bad_usage("--check-every expects a positive whole number, got '%s'", v);
+        a->check_every = v;
     } else if ((v = opt_value(argc, argv, i, "--symbols"))) {
         hb_lab_names names;
         char why[256];
@@ -179,6 +190,8 @@ static int parse_args(run_args *a, int argc, char **argv)
             a->no_cache = true;
         } else if (!strcmp(s, "--isolate")) {
             a->isolate = true;
+        } else if (!strcmp(s, "--check")) {
+            a->check = true;
         } else if (s[0] == '-' && s[1]) {
             if (parse_valued(a, argc, argv, &i))
                 return 2;
@@ -284,7 +297,9 @@ static int run_cell(const run_args *a, const hb_trace *t)
     hb_replay_cfg cfg = { .timing = a->timing, .options = a->opts, .limit = a->limit };
     if (!a->csv)
         print_about(l);
-    int rc = hb_replay(l, t, &cfg, &r);
+    hb_verify_cfg vc = { .options = a->opts, .limit = a->limit,
+                         .check_every = a->check_every ? strtoull(a->check_every, NULL, 10) : 0 };
+    int rc = a->check ? hb_verify(l, t, &vc, &r) : hb_replay(l, t, &cfg, &r);
     hb_unload(l);
     if (rc != 0)
         return emit_load_error(a, r.allocator, r.trace, r.detail);
@@ -344,6 +359,10 @@ static void child_argv(const run_args *a, argv_list *l)
         push(l, "--timing"), push(l, a->timing_arg);
     if (a->no_cache)
         push(l, "--no-cache");
+    if (a->check)
+        push(l, "--check");
+    if (a->check_every)
+        push(l, "--check-every"), push(l, a->check_every);
     push(l, a->spec);
     push(l, a->trace);
     l->v[l->n] = NULL;

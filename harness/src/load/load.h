@@ -52,7 +52,7 @@ typedef struct hb_load_opts {
 /* The four roles of the lab-report contract, in the order of its calls. */
 enum hb_lab_role { HB_LAB_CREATE, HB_LAB_ALLOC, HB_LAB_FREE, HB_LAB_DESTROY, HB_LAB_ROLES };
 
-#define HB_SYMBOL_MAX 128
+#define HB_SYMBOL_MAX 64
 
 /* A symbol name per role; "" where the default names are looked up. */
 typedef struct hb_lab_names {
