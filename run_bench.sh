@@ -37,6 +37,7 @@ usage: ./run_bench.sh COMMAND [ARGS]
   record ARGS          heapbench record ARGS (record a program's allocations)
   trace ARGS           heapbench trace ARGS (stats, check, convert, gen, cache)
   selfbench            heapbench scaling, and hyperfine over whole replays
+  fuzz-allocators [S]  libFuzzer on each suite allocator for S seconds (clang)
   help                 this text
 
 Results: results/<run-id>/{results.csv,env.txt,config.yaml,plan.txt,logs/,plots/},
@@ -158,6 +159,40 @@ cmd_selfbench() {
     return "$scaling"
 }
 
+# The suite allocators' libFuzzer targets (tests/fuzz/fuzz_alloc.c, one per
+# allocator), built with clang in a directory of their own: first every
+# saved input of tests/fuzz/regress/alloc_NAME/ once, then SECONDS of
+# fuzzing each (default 20), new inputs kept in $FUZZ_BUILD/corpus/.
+# Without clang it says so and succeeds: the gcc build needs none of it.
+FUZZ_BUILD=${HB_FUZZ_BUILD:-build-fuzz}
+fuzz_allocators() {
+    local secs=${1:-20} bin name regress seeds rc=0
+    [[ $secs =~ ^[0-9]+$ ]] || die "fuzz-allocators: expected a number of seconds, got '$secs'"
+    if ! command -v clang >/dev/null; then
+        say "fuzz-allocators: clang not installed (apt-get install clang): skipped"
+        return 0
+    fi
+    CC=clang cmake -S . -B "$FUZZ_BUILD" -DCMAKE_BUILD_TYPE=Debug -DHB_FUZZ=ON >/dev/null
+    cmake --build "$FUZZ_BUILD" -j "$JOBS" --target fuzz_alloc_all
+    mkdir -p "$FUZZ_BUILD/crashes"
+    for bin in "$FUZZ_BUILD"/fuzz/fuzz_alloc_*; do
+        name=${bin##*/fuzz_alloc_}
+        regress=tests/fuzz/regress/alloc_$name
+        seeds=()
+        mkdir -p "$FUZZ_BUILD/corpus/alloc_$name"
+        if compgen -G "$regress/*" >/dev/null; then
+            seeds=("$regress")
+            "$bin" "$regress"/* >/dev/null 2>&1 ||
+                { say "fuzz-allocators: $name fails a saved input of $regress"; rc=1; continue; }
+        fi
+        say "fuzz-allocators: $name for ${secs}s"
+        "$bin" -max_total_time="$secs" -max_len=4096 -artifact_prefix="$FUZZ_BUILD/crashes/$name-" \
+            "$FUZZ_BUILD/corpus/alloc_$name" "${seeds[@]}" >"$FUZZ_BUILD/fuzz_alloc_$name.log" 2>&1 ||
+            { say "fuzz-allocators: $name: a failing input, see $FUZZ_BUILD/fuzz_alloc_$name.log and $FUZZ_BUILD/crashes/"; rc=1; }
+    done
+    return "$rc"
+}
+
 main() {
     local cmd=${1:-help}
     [ $# -eq 0 ] || shift
@@ -182,6 +217,7 @@ main() {
         record) need_build; exec "$HB" record "$@" ;;
         trace) need_build; exec "$HB" trace "$@" ;;
         selfbench) cmd_selfbench ;;
+        fuzz-allocators) fuzz_allocators "$@" ;;
         help | -h | --help) usage ;;
         *) usage >&2; exit 2 ;;
     esac

@@ -1,0 +1,39 @@
+# libFuzzer targets of the suite allocators: fuzz_alloc_<name>, one per
+# folder of allocators/, each tests/fuzz/fuzz_alloc.c with that allocator's
+# sources and the memory source compiled in, under ASan and UBSan.  Built
+# only with clang and -DHB_FUZZ=ON (a build directory of its own:
+# ./run_bench.sh fuzz_allocators), so the gcc build is untouched.
+option(HB_FUZZ "Build the libFuzzer targets (clang only)" OFF)
+if(NOT HB_FUZZ OR NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+  return()
+endif()
+
+set(hb_fuzz_flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+  -fno-omit-frame-pointer -g -O1)
+file(GLOB hb_fuzz_alloc_dirs LIST_DIRECTORIES true CONFIGURE_DEPENDS
+  ${PROJECT_SOURCE_DIR}/allocators/*)
+set(hb_fuzz_alloc_targets "")
+foreach(dir ${hb_fuzz_alloc_dirs})
+  get_filename_component(name ${dir} NAME)
+  file(GLOB srcs CONFIGURE_DEPENDS ${dir}/*.c)
+  if(NOT IS_DIRECTORY ${dir} OR name STREQUAL "include" OR NOT srcs)
+    continue()
+  endif()
+  # check() walks the whole heap: comparison tracing there would cost most
+  # of a run's time and steer the fuzzer by the walk, not by the input.
+  file(GLOB checks ${dir}/check.c)
+  set_source_files_properties(${checks} PROPERTIES
+    COMPILE_OPTIONS -fno-sanitize-coverage=trace-cmp)
+  add_executable(fuzz_alloc_${name} ${CMAKE_CURRENT_LIST_DIR}/fuzz_alloc.c ${srcs}
+    ${PROJECT_SOURCE_DIR}/harness/src/osmem/osmem.c)
+  target_include_directories(fuzz_alloc_${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests
+    ${PROJECT_SOURCE_DIR}/harness/src ${dir})
+  target_link_libraries(fuzz_alloc_${name} PRIVATE hb_contract ${CMAKE_DL_LIBS})
+  target_compile_definitions(fuzz_alloc_${name} PRIVATE HB_ALLOCATOR_DIR="")
+  target_compile_options(fuzz_alloc_${name} PRIVATE ${hb_fuzz_flags})
+  target_link_options(fuzz_alloc_${name} PRIVATE ${hb_fuzz_flags})
+  set_target_properties(fuzz_alloc_${name} PROPERTIES
+    RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
+  list(APPEND hb_fuzz_alloc_targets fuzz_alloc_${name})
+endforeach()
+add_custom_target(fuzz_alloc_all DEPENDS ${hb_fuzz_alloc_targets})
