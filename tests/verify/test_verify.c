@@ -70,6 +70,7 @@ static void test_overlap_names_both_blocks(void)
     CHECK(r.status == HB_ST_CORRUPT);
     /* the third malloc is placed 32 bytes into the second */
     CHECK_STR_CONTAINS(r.detail, "t.trace:3: malloc slot 2 size 300 ptr 0x");
+    CHECK_EQ_U(r.ops, 3); /* the replay ends at the finding */
     CHECK_STR_CONTAINS(r.detail, "overlaps the live block allocated at line 2 (slot 1, [0x");
     CHECK_STR_CONTAINS(r.detail, ", +200))");
 }

@@ -297,6 +297,8 @@ static int run_cell(const run_args *a, const hb_trace *t)
     hb_replay_cfg cfg = { .timing = a->timing, .options = a->opts, .limit = a->limit };
     if (!a->csv)
         print_about(l);
+    if (!a->csv && a->check)
+        printf("  validation mode: every block and byte checked, no timed pass\n");
     hb_verify_cfg vc = { .options = a->opts, .limit = a->limit,
                          .check_every = a->check_every ? strtoull(a->check_every, NULL, 10) : 0 };
     int rc = a->check ? hb_verify(l, t, &vc, &r) : hb_replay(l, t, &cfg, &r);

@@ -34,6 +34,7 @@ typedef struct vstate {
     uint8_t *seed;              /* per slot: its fill pattern             */
     uint8_t next_seed;
     hb_intervals live;
+    uint64_t applied;           /* ops replayed: all, or up to a finding   */
     uint64_t count[HB_OP_KINDS];
     uint64_t live_bytes, live_blocks, peak_bytes, peak_blocks;
     uint64_t failed;

@@ -215,6 +215,7 @@ static void replay(vstate *v)
     uint64_t countdown = every;
     hb_fault_enter(HB_PASS_MEASURE, v->t->ops, v->t->nops);
     for (size_t i = 0; i < v->t->nops; i++) {
+        v->applied++;
         if (!hb_v_apply(v, i))
             break;
         if (--countdown == 0) {
@@ -277,7 +278,7 @@ static void free_state(vstate *v)
 
 static void fill_result(const vstate *v, hb_result *r)
 {
-    r->ops = v->t->nops;
+    r->ops = v->applied;
     memcpy(r->count, v->count, sizeof r->count);
     r->failed_allocs = v->failed;
     r->peak_live_bytes = v->peak_bytes;
