@@ -24,7 +24,9 @@ static const command commands[] = {
     { "trace", hb_cmd_trace, "trace tools: stats, check, convert, gen, cache" },
     { "record", hb_cmd_record, "record a program's allocations into a trace" },
     { "scaling", hb_cmd_scaling, "per-operation cost of each allocator vs live blocks" },
-    { "plotdata", hb_cmd_plotdata, "turn results.csv into trace x allocator tables for gnuplot" },
+    { "plotdata", hb_cmd_plotdata, "turn a run's results into the data of its charts" },
+    { "report", hb_cmd_report, "write a run's report.md, or its summary on the terminal" },
+    { "merge", hb_cmd_merge, "build a run folder from the rows of plan jobs run elsewhere" },
 };
 
 static void usage(FILE *f)

@@ -1,9 +1,8 @@
 # libFuzzer targets of the suite allocators: fuzz_alloc_<name>, one per
 # folder of allocators/, each tests/fuzz/fuzz_alloc.c with that allocator's
 # sources and the memory source compiled in, under ASan and UBSan.  Built
-# only with clang and -DHB_FUZZ=ON (a build directory of its own:
-# ./run_bench.sh fuzz_allocators), so the gcc build is untouched.
-option(HB_FUZZ "Build the libFuzzer targets (clang only)" OFF)
+# with the other fuzz targets (HB_FUZZ=ON, clang; part of fuzz_all), in a
+# build directory of their own: ./run_bench.sh fuzz-allocators.
 if(NOT HB_FUZZ OR NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
   return()
 endif()
@@ -41,3 +40,6 @@ foreach(dir ${hb_fuzz_alloc_dirs})
   list(APPEND hb_fuzz_alloc_targets fuzz_alloc_${name})
 endforeach()
 add_custom_target(fuzz_alloc_all DEPENDS ${hb_fuzz_alloc_targets})
+if(TARGET fuzz_all)
+  add_dependencies(fuzz_all fuzz_alloc_all)
+endif()

@@ -3,6 +3,7 @@
  * row has as many fields, text fields cannot break the format, and figures
  * that were not measured are empty.
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -20,9 +21,18 @@ static const char *expected_header =
     "calloc_count,calloc_mean_ns,calloc_p50_ns,calloc_p90_ns,calloc_p99_ns,calloc_p999_ns,"
     "calloc_max_ns,clock,clock_overhead_ns,"
     "aligned_count,aligned_mean_ns,aligned_p50_ns,aligned_p90_ns,aligned_p99_ns,"
-    "aligned_p999_ns,aligned_max_ns";
+    "aligned_p999_ns,aligned_max_ns,"
+    "clock_step_ns,latency_passes,latency_slow_samples,latency_pass_ns_op,"
+    "malloc_tmean_ns,free_tmean_ns,realloc_tmean_ns,calloc_tmean_ns,aligned_tmean_ns,"
+    "malloc_tmean_ci95_ns,free_tmean_ci95_ns,realloc_tmean_ci95_ns,calloc_tmean_ci95_ns,"
+    "aligned_tmean_ci95_ns,"
+    "throughput_median_ops_s,throughput_best_ops_s,throughput_passes,throughput_cv,"
+    "throughput_ci95_ops_s,"
+    "footprint_resident_bytes,footprint_reserved_bytes,footprint_reserved_method,"
+    "footprint_stats_bytes,footprint_stats_method,utilization_reserved,footprint_end_bytes,"
+    "frag_internal_bytes,frag_external_bytes,frag_jw1,frag_jw2,frag_jw3,frag_jw4";
 
-#define NFIELDS 56
+#define NFIELDS 88
 
 static char row[4096];
 
@@ -97,11 +107,14 @@ static void test_full_row(void)
     r.peak_footprint = 4096;
     strcpy(r.footprint_source, "memsrc");
     r.utilization = 1000.0 / 4096;
+    r.fp_reserved = 4096;
+    strcpy(r.reserved_method, "memsrc");
+    r.jw[0] = 0.15;
     r.throughput_ops_s = 1e6;
     r.replay_s = 1e-5;
-    r.lat[HB_OP_MALLOC] = (hb_latency){ 4, 20, 18, 30, 40, 40, 41 };
-    r.lat[HB_OP_FREE] = (hb_latency){ 4, 10, 9, 12, 13, 13, 14 };
-    r.lat[HB_OP_REALLOC] = (hb_latency){ 2, 50, 50, 60, 60, 60, 60 };
+    r.lat[HB_OP_MALLOC] = (hb_latency){ 4, 20, 18, 30, 40, 40, 41, 19, NAN };
+    r.lat[HB_OP_FREE] = (hb_latency){ 4, 10, 9, 12, 13, 13, 14, 9.5, 0.25 };
+    r.lat[HB_OP_REALLOC] = (hb_latency){ 2, 50, 50, 60, 60, 60, 60, 50, NAN };
     strcpy(r.clock, "tsc");
     r.clock_overhead_ns = 7.25;
     render(&r);
@@ -122,6 +135,18 @@ static void test_full_row(void)
     CHECK(field(row, 41)[0] == '\0');         /* calloc_mean_ns: no samples */
     CHECK(!strcmp(field(row, 47), "tsc"));
     CHECK(!strcmp(field(row, 48), "7.25"));
+    CHECK(!strcmp(field(row, 60), "19.00"));  /* malloc_tmean_ns */
+    CHECK(!strcmp(field(row, 61), "9.50"));   /* free_tmean_ns */
+    CHECK(field(row, 65)[0] == '\0');         /* malloc_tmean_ci95_ns: one pass */
+    CHECK(!strcmp(field(row, 66), "0.25"));   /* free_tmean_ci95_ns */
+    CHECK(!strcmp(field(row, 70), "1000000.0")); /* throughput_median_ops_s */
+    CHECK(field(row, 73)[0] == '\0');         /* throughput_cv: not measured */
+    CHECK(!strcmp(field(row, 75), "4096"));   /* footprint_resident_bytes */
+    CHECK(!strcmp(field(row, 76), "4096"));   /* footprint_reserved_bytes */
+    CHECK(!strcmp(field(row, 77), "memsrc"));
+    CHECK(field(row, 78)[0] == '\0' && field(row, 79)[0] == '\0'); /* no own stats */
+    CHECK(!strcmp(field(row, 84), "0.1500")); /* frag_jw1 */
+    CHECK(field(row, 85)[0] == '\0');         /* frag_jw2: undefined */
 }
 
 static void test_human_report(void)
@@ -133,7 +158,7 @@ static void test_human_report(void)
     r.peak_footprint = 4 << 20;
     strcpy(r.footprint_source, "memsrc");
     r.utilization = 0.75;
-    r.lat[HB_OP_MALLOC] = (hb_latency){ 4, 20, 18, 30, 40, 40, 41 };
+    r.lat[HB_OP_MALLOC] = (hb_latency){ 4, 20, 18, 30, 40, 40, 41, 19, NAN };
     strcpy(r.clock, "tsc");
     char buf[4096];
     FILE *f = fmemopen(buf, sizeof buf, "w");

@@ -14,7 +14,7 @@
 #include "check.h"
 #include "report/result.h"
 #include "run/bench.h"
-#include "run/csvtable.h"
+#include "report/csvtable.h"
 #include "run/outcome.h"
 #include "run/runner.h"
 
@@ -334,8 +334,9 @@ static void test_fault_line(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/hb-bench-%ld", (long)getpid());
-    mkdir(dir, 0777);
+    snprintf(dir, sizeof dir, "/tmp/hb-bench-XXXXXX"); /* fresh, never an old run's */
+    if (!mkdtemp(dir))
+        abort();
     snprintf(config, sizeof config, "%s/bench.yaml", dir);
     snprintf(trace, sizeof trace, "%s/tiny.trace", dir);
     write_trace();

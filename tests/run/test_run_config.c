@@ -249,8 +249,47 @@ static void test_glob_positions(void)
     hb_config_free(&c);
 }
 
+/* A key given twice at any level: which one would the reader believe? */
+static void test_duplicate_keys(void)
+{
+    static const char *const texts[][2] = {
+        { "allocators: [mmap]\ntraces: [x.trace]\nrepetitions: 3\nrepetitions: 1\n",
+          "d.yaml:4:1: error: repetitions: expected each key once in a mapping, got it again "
+          "(first given at line 3, column 1)" },
+        { "allocators: [mmap]\ntraces: [x.trace]\nallocators: [glibc]\n",
+          "d.yaml:3:1: error: allocators: expected each key once" },
+        { "allocators:\n  - {name: a, path: x.so, name: b}\ntraces: [x.trace]\n",
+          "d.yaml:2:27: error: name: expected each key once in a mapping, got it again (first "
+          "given at line 2, column 6)" },
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        hb_config c;
+        char err[1024] = "";
+        CHECK(hb_config_parse("d.yaml", texts[i][0], strlen(texts[i][0]), &c, err, sizeof err) < 0);
+        CHECK_STR_CONTAINS(err, texts[i][1]);
+    }
+}
+
+/* An optional name must be one of the list: a typo would do nothing. */
+static void test_optional_names(void)
+{
+    static const char bad[] = "allocators: [mmap, glibc]\noptional: [glibc, nosuch]\n"
+                              "traces: [x.trace]\n";
+    static const char good[] = "allocators: [mmap, glibc]\noptional: [glibc]\ntraces: [x.trace]\n";
+    hb_config c;
+    char err[1024] = "";
+    CHECK(hb_config_parse("o.yaml", bad, strlen(bad), &c, err, sizeof err) < 0);
+    CHECK_STR_CONTAINS(err, "o.yaml:2:19: error: optional: expected the name of an allocator of "
+                            "the list (mmap, glibc), got 'nosuch'");
+    REQUIRE(hb_config_parse("o.yaml", good, strlen(good), &c, err, sizeof err) == 0);
+    CHECK(hb_config_is_optional(&c, "glibc") && !hb_config_is_optional(&c, "mmap"));
+    hb_config_free(&c);
+}
+
 int main(void)
 {
+    RUN(test_duplicate_keys);
+    RUN(test_optional_names);
     RUN(test_good_config);
     RUN(test_defaults);
     RUN(test_bare_path_allocator);

@@ -4,6 +4,7 @@
  * error; the binary cache (a hit maps the entry and yields the same trace;
  * a damaged or truncated entry is ignored and the file parsed again).
  */
+#include <errno.h>
 #include <lzma.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include <zlib.h>
 
 #include "check.h"
+#include "trace/cache.h"
 #include "trace_util.h"
 
 static char tmpdir[256];
@@ -293,6 +295,37 @@ static void test_bad_trace_is_not_cached(void)
     cap_free(&c);
 }
 
+/* An entry whose hash is right but whose ops the replay could not trust
+ * (a slot out of range, a thread past the count) is not used. */
+static void test_cache_checks_ops(void)
+{
+    char *dir = tmp_path("cache4");
+    REQUIRE(mkdir(dir, 0700) == 0 || errno == EEXIST);
+    hb_trace t;
+    captured c;
+    REQUIRE(parse_str("x.trace", "a 1 10\na 2 20\nf 1\nf 2\n", HB_FMT_NATIVE, &t, &c) == 0);
+    cap_free(&c);
+    hb_op *ops = malloc(t.nops * sizeof *ops);
+    memcpy(ops, t.ops, t.nops * sizeof *ops);
+    hb_trace bad = t;
+    bad.ops = ops;
+    ops[2].slot = t.nslots + 5;
+    REQUIRE(hb_cache_write(dir, 42, &bad) == 0);
+    hb_trace back;
+    CHECK(hb_cache_read(dir, 42, &back) < 0);
+    ops[2].slot = t.ops[2].slot;
+    ops[1].thread = 3;
+    REQUIRE(hb_cache_write(dir, 43, &bad) == 0);
+    CHECK(hb_cache_read(dir, 43, &back) < 0);
+    ops[1].thread = 0;
+    REQUIRE(hb_cache_write(dir, 44, &bad) == 0);
+    REQUIRE(hb_cache_read(dir, 44, &back) == 0); /* the same ops are fine */
+    CHECK_EQ_U(back.nops, t.nops);
+    hb_trace_release(&back);
+    free(ops);
+    hb_trace_release(&t);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/hb_test_trace_io.%ld", (long)getpid());
@@ -308,6 +341,7 @@ int main(void)
     RUN(test_cache_name_follows_path);
     RUN(test_cache_dir_from_env);
     RUN(test_bad_trace_is_not_cached);
+    RUN(test_cache_checks_ops);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0)

@@ -52,6 +52,13 @@ gcc_cc1() {
         -- gcc -O2 -g -c gzlog.c -o /dev/null
 }
 
+sqlite_warehouse() {
+    cd "$work/sqlite"
+    record sqlite-warehouse \
+        "sqlite3 building, indexing, aggregating and pruning a 40 MiB in-memory table of stock movements" \
+        -- sqlite3 :memory: '.read warehouse.sql'
+}
+
 lua_inventory() {
     cd "$work/lua"
     record lua-inventory \
@@ -76,7 +83,7 @@ perl_threads() {
         -- perl threads.pl 3 10000
 }
 
-all="python_textproc sqlite_orders gcc_cc1 lua_inventory jq_report perl_threads"
+all="python_textproc sqlite_orders sqlite_warehouse gcc_cc1 lua_inventory jq_report perl_threads"
 if [ ! -x "$hb" ]; then
     echo "record-all.sh: $hb not found: build heapbench first or set HEAPBENCH" >&2
     exit 2

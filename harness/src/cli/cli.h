@@ -16,5 +16,7 @@ int hb_cmd_trace_gen(int argc, char **argv);/* synthetic trace from a YAML spec 
 int hb_cmd_record(int argc, char **argv);   /* record a program's allocations    */
 int hb_cmd_scaling(int argc, char **argv);  /* per-op cost vs live blocks        */
 int hb_cmd_plotdata(int argc, char **argv); /* results.csv -> gnuplot matrices  */
+int hb_cmd_report(int argc, char **argv);   /* results -> report.md or summary   */
+int hb_cmd_merge(int argc, char **argv);    /* rows of plan jobs -> a run folder */
 
 #endif /* HB_CLI_H */

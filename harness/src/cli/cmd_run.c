@@ -10,6 +10,7 @@
  * allocators such as jemalloc keep initial-exec TLS, which dlopen can only
  * place in that reserve, and glibc's default is too small for them.  Every
  * allocator runs under the same setting, so the comparison stays fair.
+ * The same exec turns address-space randomisation off for the replay.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,7 +51,14 @@ typedef struct run_args {
     unsigned timing;
     const char *timing_arg; /* as given, for the isolated child */
     double timeout_s;       /* 0: not given                      */
+    unsigned passes, latency_passes; /* 0: the replay's defaults */
+    double min_time_s, max_time_s;
+    const char *pass_arg[4]; /* --passes, --min-time, --max-time, --latency-passes as given */
+    const char *series;     /* --series FILE                     */
 } run_args;
+
+static const char *const pass_opt[4] = { "--passes", "--min-time", "--max-time",
+                                         "--latency-passes" };
 
 static void usage(FILE *f)
 {
@@ -75,6 +84,11 @@ static void usage(FILE *f)
         "  --symbols ROLE=NAME,... the lab-report functions to bind: roles create,\n"
         "                        alloc, free, destroy (default: the contract's names)\n"
         "  --timing MODE         per-op, throughput or both (default both)\n"
+        "  --passes N            least throughput passes (default 5)\n"
+        "  --min-time DURATION   least total time of the throughput passes (default 0.3s)\n"
+        "  --max-time DURATION   no new timed pass after this much (default 2s)\n"
+        "  --latency-passes N    latency passes, 1 to 16 (default 3)\n"
+        "  --series FILE         write the memory-over-time series (CSV) to FILE\n"
         "  --no-cache            do not read or write the binary trace cache\n"
         "  --check               validation mode: one untimed replay that checks every\n"
         "                        block (alignment, ownership, overlap, contents) and\n"
@@ -126,11 +140,43 @@ static int parse_timing(const char *s, unsigned *out)
     return 0;
 }
 
+/* The options of repeated passes (docs/metrics.md); 1 when argv[*i] is
+ * none of them, 2 on a bad value. */
+static int parse_pass_opt(run_args *a, int argc, char **argv, int *i)
+{
+    for (int k = 0; k < 4; k++) {
+        const char *v = opt_value(argc, argv, i, pass_opt[k]);
+        if (!v)
+            continue;
+        char *end;
+        unsigned long n = strtoul(v, &end, 10);
+        double d;
+        if (k == 0 || k == 3) {
+            if (*end || !*v || n < 1 || n > (k == 3 ? 16 : 10000))
+                return bad_usage(k == 3 ? "--latency-passes expects 1 to 16, got '%s'"
+                                        : "--passes expects 1 to 10000, got '%s'", v);
+            *(k == 0 ? &a->passes : &a->latency_passes) = (unsigned)n;
+        } else {
+            if (hb_parse_duration(v, &d) || d < 0)
+                return bad_usage("expects a duration such as 0.3s or 500ms, got '%s'", v);
+            *(k == 1 ? &a->min_time_s : &a->max_time_s) = d;
+        }
+        a->pass_arg[k] = v;
+        return 0;
+    }
+    return 1;
+}
+
 static int parse_valued(run_args *a, int argc, char **argv, int *i)
 {
     const char *v;
     uint64_t bytes;
-    if ((v = opt_value(argc, argv, i, "--rep"))) {
+    int pass = parse_pass_opt(a, argc, argv, i);
+    if (pass != 1)
+        return pass;
+    if ((v = opt_value(argc, argv, i, "--series"))) {
+        a->series = v;
+    } else if ((v = opt_value(argc, argv, i, "--rep"))) {
         char *end;
         unsigned long n = strtoul(v, &end, 10);
         if (*end || !*v || n > 1000000)
@@ -175,7 +221,7 @@ static int parse_valued(run_args *a, int argc, char **argv, int *i)
 /* Returns 0, 2 for a usage error, or -1 after --help. */
 static int parse_args(run_args *a, int argc, char **argv)
 {
-    *a = (run_args){ .rep = 1, .timing = HB_TIMING_BOTH };
+    *a = (run_args){ .rep = 1, .timing = HB_TIMING_BOTH, .min_time_s = HB_DEFAULT_MIN_TIME_S };
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
@@ -229,6 +275,12 @@ static void ensure_static_tls(int argc, char **argv)
     nargv[1] = "run";
     for (int i = 1; i < argc; i++)
         nargv[i + 1] = argv[i];
+    /* Addresses are not randomised in the replay: an allocator whose
+     * layout depends on where its mappings land (jemalloc's extents) then
+     * has the same footprint, to the page, run after run. */
+    int persona = personality(0xffffffff);
+    if (persona != -1)
+        personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
     fflush(NULL);
     execv("/proc/self/exe", nargv);
     free(nargv); /* exec failed: carry on in this process */
@@ -273,8 +325,10 @@ static void print_lab_symbols(const hb_loaded *l)
 static void print_about(const hb_loaded *l)
 {
     const hb_allocator *api = l->api;
-    printf("%s: %s contract%s%s, footprint by %s\n", l->name, hb_contract_name(l->contract),
-           l->path[0] ? ", " : "", l->path, hb_footprint_name(l->footprint));
+    static const char *const reserved[] = { "memsrc", "arena", "own statistics" };
+    printf("%s: %s contract%s%s; footprint: resident, reserved by %s\n", l->name,
+           hb_contract_name(l->contract), l->path[0] ? ", " : "", l->path,
+           reserved[l->footprint]);
     if (l->contract == HB_CONTRACT_LAB)
         print_lab_symbols(l);
     if (!api->realloc || !api->calloc || !api->aligned_alloc)
@@ -294,7 +348,10 @@ static int run_cell(const run_args *a, const hb_trace *t)
     }
     hb_result r;
     hb_result_failed(&r, a->name ? a->name : l->name, t->name, a->rep, HB_ST_OK, "");
-    hb_replay_cfg cfg = { .timing = a->timing, .options = a->opts, .limit = a->limit };
+    hb_replay_cfg cfg = { .timing = a->timing, .options = a->opts, .limit = a->limit,
+                          .passes = a->passes, .min_time_s = a->min_time_s,
+                          .max_time_s = a->max_time_s, .latency_passes = a->latency_passes,
+                          .series_path = a->series };
     if (!a->csv)
         print_about(l);
     if (!a->csv && a->check)
@@ -318,7 +375,7 @@ static int run_cell(const run_args *a, const hb_trace *t)
 /* ---- --isolate ----------------------------------------------------------- */
 
 typedef struct argv_list {
-    char *v[32];
+    char *v[48];
     char exe[PATH_MAX];
     char num[3][32];
     size_t n;
@@ -365,6 +422,11 @@ static void child_argv(const run_args *a, argv_list *l)
         push(l, "--check");
     if (a->check_every)
         push(l, "--check-every"), push(l, a->check_every);
+    for (int k = 0; k < 4; k++)
+        if (a->pass_arg[k])
+            push(l, pass_opt[k]), push(l, a->pass_arg[k]);
+    if (a->series)
+        push(l, "--series"), push(l, a->series);
     push(l, a->spec);
     push(l, a->trace);
     l->v[l->n] = NULL;

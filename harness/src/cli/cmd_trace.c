@@ -38,7 +38,9 @@ static void usage(FILE *f)
             "  cache    show or empty the binary cache of parsed traces\n"
             "           ($HB_CACHE_DIR, else next to the heapbench binary)\n"
             "\n"
-            "FILE may be .trace, .rep or an mtrace log, each optionally .xz or .gz.\n");
+            "FILE may be .trace, .rep or an mtrace log, each optionally .xz or .gz;\n"
+            "it must be a regular file of at most HB_TRACE_MAX_BYTES of text (default\n"
+            "1GiB) with lines of at most HB_TRACE_MAX_LINE bytes (default 64KiB).\n");
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -27,6 +27,7 @@ typedef struct hb_osmem_stats {
     uint64_t map_calls;
     uint64_t unmap_calls;
     uint64_t refused;     /* calls refused: limit, bad unmap, exhausted     */
+    size_t table_bytes;   /* resident bytes of the table of mappings       */
 } hb_osmem_stats;
 
 typedef struct hb_osmem hb_osmem;

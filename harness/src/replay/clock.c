@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OVERHEAD_PAIRS 10001
+#define OVERHEAD_PAIRS 50000
 #define CALIBRATE_NS 10000000u /* per round */
 #define CALIBRATE_ROUNDS 3
 
@@ -28,29 +28,61 @@ static bool invariant_tsc(void)
     return found;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* The pairs of one calibration, kept static: calibrating allocates
+ * nothing, so it can run between passes without touching any heap. */
+static uint64_t pairs[OVERHEAD_PAIRS];
+
+static uint64_t smallest(const uint64_t *v, size_t n)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
+    uint64_t m = UINT64_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] < m)
+            m = v[i];
+    return m;
 }
 
-static uint64_t median(uint64_t *v, size_t n)
+/* The smallest positive difference between two values of v at most cap,
+ * without sorting: pairs take a handful of distinct values in a random
+ * order, so comparing each with its next 64 neighbours meets every
+ * adjacent pair of values.  0 when all values are equal. */
+static uint64_t smallest_gap(const uint64_t *v, size_t n, uint64_t cap)
 {
-    qsort(v, n, sizeof *v, cmp_u64);
-    return v[n / 2];
+    uint64_t gap = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] > cap)
+            continue;
+        for (size_t j = i + 1; j < n && j < i + 64; j++) {
+            uint64_t d = v[i] > v[j] ? v[i] - v[j] : v[j] - v[i];
+            if (d && v[j] <= cap && (!gap || d < gap))
+                gap = d;
+        }
+    }
+    return gap;
 }
 
-/* The median of back-to-back pairs: what an empty timed region reads. */
-static void measure_overhead(hb_clock *c)
+void hb_clock_calibrate(hb_clock *c)
 {
-    static uint64_t d[OVERHEAD_PAIRS];
     for (size_t i = 0; i < OVERHEAD_PAIRS; i++) {
         uint64_t t0 = hb_clock_ticks(c);
         uint64_t t1 = hb_clock_ticks(c);
-        d[i] = t1 - t0;
+        pairs[i] = t1 - t0;
     }
-    c->overhead = median(d, OVERHEAD_PAIRS);
-    c->overhead_ns = (double)c->overhead * c->ns_per_tick;
+    /* An interrupt between the two readings adds microseconds to one pair;
+     * three times the smallest pair is far above any uninterrupted one. */
+    uint64_t lo = smallest(pairs, OVERHEAD_PAIRS), cap = 3 * lo + 3;
+    double sum = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < OVERHEAD_PAIRS; i++)
+        if (pairs[i] <= cap) {
+            sum += (double)pairs[i];
+            kept++;
+        }
+    c->dropped = OVERHEAD_PAIRS - kept;
+    c->overhead = kept ? sum / (double)kept : 0.0;
+    c->overhead_ns = c->overhead * c->ns_per_tick;
+    uint64_t gap = smallest_gap(pairs, OVERHEAD_PAIRS, cap);
+    c->step = gap ? gap : 1;
+    c->step_ns = (double)c->step * c->ns_per_tick;
 }
 
 /* Ticks per nanosecond over a few 10 ms windows; the median round wins, so
@@ -80,7 +112,7 @@ void hb_clock_init_monotonic(hb_clock *c)
     memset(c, 0, sizeof *c);
     strcpy(c->name, "monotonic");
     c->ns_per_tick = 1.0;
-    measure_overhead(c);
+    hb_clock_calibrate(c);
 }
 
 void hb_clock_init(hb_clock *c)
@@ -94,5 +126,5 @@ void hb_clock_init(hb_clock *c)
     strcpy(c->name, "tsc");
     c->tsc = true;
     c->ns_per_tick = tsc_ns_per_tick(c);
-    measure_overhead(c);
+    hb_clock_calibrate(c);
 }

@@ -18,6 +18,7 @@
 typedef struct hb_hist {
     uint64_t count, sum, min, max;
     uint64_t bucket[HB_HIST_BUCKETS];
+    uint64_t bsum[HB_HIST_BUCKETS]; /* exact sum of each bucket's samples */
 } hb_hist;
 
 /* Group g >= 1 holds [2^(g+SUB_BITS-1), 2^(g+SUB_BITS)) in steps of 2^(g-1). */
@@ -32,7 +33,9 @@ static inline unsigned hb_hist_index(uint64_t v)
 
 static inline void hb_hist_add(hb_hist *h, uint64_t v)
 {
-    h->bucket[hb_hist_index(v)]++;
+    unsigned i = hb_hist_index(v);
+    h->bucket[i]++;
+    h->bsum[i] += v;
     h->count++;
     h->sum += v;
     if (v > h->max)
@@ -48,6 +51,20 @@ uint64_t hb_hist_bucket_lo(unsigned i);
 uint64_t hb_hist_bucket_width(unsigned i);
 
 double hb_hist_mean(const hb_hist *h);
+
+/* The trimmed mean: the mean of the samples left when the smallest and the
+ * largest floor(trim * count) are set aside (0 <= trim < 0.5).  Buckets
+ * keep exact sums, so the figure is exact but where a tail ends inside a
+ * bucket: that bucket's part is taken at the bucket's own mean.  A handful
+ * of preempted samples, however long, cannot move it. */
+double hb_hist_tmean(const hb_hist *h, double trim);
+
+/* Samples at or above v, to the histogram's resolution: a bucket that
+ * holds v counts when its middle is at or above v. */
+uint64_t hb_hist_count_at_least(const hb_hist *h, uint64_t v);
+
+/* Adds every sample of src to dst. */
+void hb_hist_merge(hb_hist *dst, const hb_hist *src);
 
 /* The q-quantile (0 < q <= 1) in the histogram's unit: the bucket holding
  * the ceil(q*count)-th smallest value, interpolated linearly by rank inside

@@ -1,24 +1,38 @@
 /*
  * One replay pass over a heap: the state the loop works on (private to
- * replay/).  The caller maps the slot arrays, opens the heap, and reads the
- * figures afterwards; the loop itself only calls the allocator and writes
- * the blocks.
+ * replay/).  The caller maps the slot array, opens the heap, and reads the
+ * figures afterwards; the loop itself only calls the allocator, writes the
+ * blocks and -- in the measuring pass -- reads the footprint.
+ *
+ * Everything here lives in memory the harness mapped itself before the
+ * pass (replay.c), so a pass allocates nothing from any heap.
  */
 #ifndef HB_PASS_H
 #define HB_PASS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <heapbench/allocator.h>
 
+#include "load/load.h"
+#include "osmem/osmem.h"
 #include "replay/clock.h"
 #include "replay/footprint.h"
+#include "replay/heapstats.h"
 #include "replay/histogram.h"
 #include "trace/trace.h"
 
 /* A slot's size word: requested bytes, plus this bit when the block was an
  * emulated aligned allocation whose base pointer sits just before it. */
 #define HB_SLOT_EMULATED_ALIGN (UINT64_C(1) << 63)
+
+/* One live block: pointer and size word side by side, one cache line
+ * holding four of them. */
+typedef struct hb_slot {
+    void *p;
+    uint64_t size;
+} hb_slot;
 
 enum hb_corruption {
     HB_CORRUPT_NONE = 0,
@@ -28,23 +42,57 @@ enum hb_corruption {
     HB_CORRUPT_ALIGN     /* an aligned allocation was misaligned      */
 };
 
+/* One point of the memory-over-time series: the largest value each figure
+ * took in the operations since the previous point, so the series' maxima
+ * are the pass's peaks. */
+typedef struct hb_series_pt {
+    uint64_t op;       /* operations done                      */
+    uint64_t live;     /* requested bytes live                 */
+    uint64_t resident; /* anonymous resident growth            */
+    uint64_t reserved; /* memory source bytes, or the allocator's
+                          own reserved figure (UINT64_MAX: none) */
+} hb_series_pt;
+
+/* What the measuring pass gathers beyond counts: the footprint after every
+ * operation, the fragmentation measures and the series. */
+typedef struct hb_meter {
+    const hb_anon *anon;        /* statm reader                           */
+    uint64_t base;              /* anonymous bytes before the first op     */
+    uint64_t extra;             /* resident heap present before the pass   */
+    uint64_t table_base;        /* memory source's table bytes at the zero */
+    uint64_t harness_heap;      /* own glibc: harness bytes in use, or HB_NONE */
+    const hb_osmem_stats *mem;  /* native contract: memory source counts   */
+    const hb_heapstats *hs;     /* libc contract: the allocator's own stats */
+    hb_series_pt *pts;          /* mapped by the caller                     */
+    size_t npts, cap, every;    /* points, room, operations per point      */
+    hb_series_pt iv;            /* maxima of the open interval             */
+
+    uint64_t res_peak, res_end;        /* resident footprint               */
+    uint64_t res_at_peak_live;         /* at the moment of peak live        */
+    uint64_t live_at_res_peak;         /* live bytes at the resident peak   */
+    uint64_t usable, usable_at_peak;   /* usable bytes of live blocks       */
+    double sum_res, sum_live;          /* over operations, for J&W #1       */
+    uint64_t stats_max, stats_reserved_max;
+    bool have_stats, have_usable;
+} hb_meter;
+
 typedef struct hb_pass {
     const hb_allocator *a;
     void *heap;
+    const hb_libc_fns *libc; /* set: call the system allocator directly  */
     const hb_op *ops;
     size_t nops;
-    void **ptr;          /* one per slot                              */
-    uint64_t *size;      /* one per slot                              */
+    hb_slot *slot;       /* one per slot                              */
     uint32_t nslots;
     const hb_clock *clk; /* latency pass                              */
     hb_hist *hist;       /* [HB_OP_KINDS], latency pass               */
-    hb_rss *rss;         /* measuring pass, libc contract             */
-    size_t rss_every;    /* ops between RSS samples                   */
+    hb_meter *meter;     /* measuring pass                            */
 
     uint64_t count[HB_OP_KINDS];
     uint64_t failed;
     size_t first_failed;
     uint64_t live_bytes, live_blocks, peak_bytes, peak_blocks;
+    bool new_peak;       /* the last op raised peak_bytes             */
     int bad_free;        /* first non-OK free status, 0 if none       */
     size_t bad_free_op;  /* its op index (nops: leftover release)     */
     enum hb_corruption corrupt;

@@ -1,81 +1,38 @@
 /*
- * The passes of a replay, and turning what they saw into an hb_result
- * (see replay.h).  Setting up a pass -- a fresh memory source, a fresh
- * heap, zeroed and pre-faulted slot arrays -- happens here, outside the
- * loops of loop.c.
+ * The protocol of a replay (see replay.h): one heap, a measuring pass on
+ * it while it is fresh, then repeated throughput passes and latency passes
+ * on the heap each previous pass left.  Setting up -- the heap, the mapped
+ * and faulted-in memory every loop writes -- happens here, outside the
+ * loops of loop.c; turning what the passes saw into figures is figures.c.
  */
 #define _GNU_SOURCE
 #include "replay/replay.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <malloc.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "osmem/osmem.h"
 #include "replay/fault.h"
+#include "replay/figures.h"
 #include "replay/pass.h"
 
-#define RSS_SAMPLES 1000
+#define STACK_PREFAULT (256u << 10)
 
-/* Everything a pass needs beyond hb_pass: the heap and where it lives. */
+/* Everything the passes need beyond hb_pass: the heap and the memory the
+ * harness mapped for them. */
 typedef struct pass_env {
     const hb_loaded *l;
     const hb_trace *t;
     const hb_replay_cfg *cfg;
     hb_osmem *mem;
-    void *slots_map;
-    size_t slots_len;
+    void *heap;
+    hb_replay_mem m;   /* slots, histograms, pass times, series */
+    hb_heapstats hs;
+    hb_anon anon;
 } pass_env;
-
-static int map_slots(pass_env *e)
-{
-    size_t n = e->t->nslots ? e->t->nslots : 1;
-    e->slots_len = n * (sizeof(void *) + sizeof(uint64_t));
-    e->slots_map = mmap(NULL, e->slots_len, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    return e->slots_map == MAP_FAILED ? -1 : 0;
-}
-
-/* A fresh memory source and heap, and slot arrays written once so every
- * page is faulted in before the loop. */
-static int open_pass(pass_env *e, hb_pass *P, char *err, size_t errlen)
-{
-    memset(P, 0, sizeof *P);
-    e->mem = hb_osmem_new(0, e->cfg->limit);
-    if (!e->mem) {
-        snprintf(err, errlen, "cannot reserve the memory source");
-        return -1;
-    }
-    P->heap = hb_loaded_create(e->l, hb_osmem_source(e->mem), e->cfg->options, err, errlen);
-    if (!P->heap) {
-        hb_osmem_free(e->mem);
-        e->mem = NULL;
-        return -1;
-    }
-    memset(e->slots_map, 0, e->slots_len);
-    uint32_t n = e->t->nslots ? e->t->nslots : 1;
-    P->a = e->l->api;
-    P->ops = e->t->ops;
-    P->nops = e->t->nops;
-    P->ptr = e->slots_map;
-    P->size = (uint64_t *)((char *)e->slots_map + (size_t)n * sizeof(void *));
-    P->nslots = e->t->nslots;
-    return 0;
-}
-
-static void close_pass(pass_env *e, hb_pass *P)
-{
-    hb_fault_enter(HB_PASS_CLEANUP, NULL, 0);
-    hb_pass_release(P);
-    hb_loaded_destroy(e->l, P->heap);
-    hb_osmem_free(e->mem);
-    e->mem = NULL;
-    hb_fault_enter(HB_PASS_SETUP, NULL, 0);
-}
 
 /* ---- status -------------------------------------------------------------- */
 
@@ -127,159 +84,218 @@ static void run_check(const hb_pass *P, hb_result *r, const char *when)
         set_status(r, HB_ST_CORRUPT, "check() failed %s: %s", when, msg[0] ? msg : "no reason");
 }
 
-/* ---- the passes ------------------------------------------------------------ */
+/* ---- the heap --------------------------------------------------------------- */
 
-static void measure_footprint(pass_env *e, hb_pass *P, hb_rss *rss, hb_result *r)
+static void init_pass(const pass_env *e, hb_pass *P)
 {
-    void *arena;
-    size_t len;
-    uint64_t fp = 0;
-    if (e->l->footprint == HB_FOOTPRINT_RSS) {
-        fp = hb_rss_growth(rss);
-    } else if (hb_loaded_arena(e->l, P->heap, &arena, &len)) {
-        long pg = sysconf(_SC_PAGESIZE);
-        unsigned char *vec = malloc(len / (pg > 0 ? (size_t)pg : 4096) + 1);
-        fp = vec ? hb_resident_bytes(arena, len, vec) : 0;
-        free(vec);
-    } else {
-        fp = hb_osmem_stats_of(e->mem)->peak_bytes;
-    }
-    r->peak_footprint = fp;
-    snprintf(r->footprint_source, sizeof r->footprint_source, "%s",
-             hb_footprint_name(e->l->footprint));
-    r->utilization = fp ? (double)r->peak_live_bytes / (double)fp : 0.0;
-    r->measured |= HB_MEAS_FOOTPRINT;
+    memset(P, 0, sizeof *P);
+    P->a = e->l->api;
+    P->heap = e->heap;
+    P->libc = e->l->contract == HB_CONTRACT_LIBC ? &e->l->libc : NULL;
+    P->ops = e->t->ops;
+    P->nops = e->t->nops;
+    P->slot = e->m.slots;
+    P->nslots = e->t->nslots;
 }
 
-static int pass_measure(pass_env *e, hb_result *r, char *err, size_t errlen)
+/* Ends a pass: its live blocks freed untimed, so the next pass starts from
+ * the same kind of state, every block of the trace freed. */
+static void end_pass(const pass_env *e, hb_pass *P, hb_result *r)
+{
+    hb_fault_enter(HB_PASS_CLEANUP, NULL, 0);
+    hb_pass_release(P);
+    judge_pass(e->t, P, r);
+    hb_fault_enter(HB_PASS_SETUP, NULL, 0);
+}
+
+static bool stop_after(const hb_result *r)
+{
+    return r->status == HB_ST_BAD_FREE || r->status == HB_ST_CORRUPT;
+}
+
+/* ---- measuring ------------------------------------------------------------ */
+
+/* The meter's zero: the harness's own memory is mapped and faulted in,
+ * the stack below the loop too; a system allocator that is the harness's
+ * own glibc first gives back what the harness freed, and what stays
+ * resident of its heap (the harness's few live blocks) is counted as the
+ * allocator's, so no byte of the trace can land in memory the meter does
+ * not see. */
+static void start_meter(pass_env *e, hb_meter *mt)
+{
+    memset(mt, 0, sizeof *mt);
+    mt->anon = &e->anon;
+    if (hb_heapstats_find(&e->hs, e->l))
+        mt->hs = &e->hs;
+    mt->harness_heap = UINT64_MAX;
+    if (e->hs.own_libc) {
+        malloc_trim(0);
+        mt->extra = hb_brk_heap_resident();
+        struct mallinfo2 mi = mallinfo2();
+        mt->harness_heap = (uint64_t)mi.uordblks + (uint64_t)mi.hblkhd;
+    }
+    if (e->l->contract == HB_CONTRACT_NATIVE || e->l->contract == HB_CONTRACT_BASELINE)
+        mt->mem = hb_osmem_stats_of(e->mem);
+    mt->have_usable = e->l->api->usable_size != NULL;
+    mt->pts = e->m.pts;
+    mt->cap = e->m.pts_cap;
+    mt->every = e->t->nops / HB_SERIES_POINTS + 1;
+    mt->iv = (hb_series_pt){ .reserved = mt->mem ? 0 : HB_NONE };
+    if (mt->mem)
+        mt->table_base = mt->mem->table_bytes;
+    hb_prefault_stack(STACK_PREFAULT);
+    if (mt->hs)
+        hb_heapstats_zero(&e->hs);
+    mt->base = hb_anon_bytes(&e->anon);
+}
+
+static int pass_measure(pass_env *e, hb_meter *mt, hb_result *r, char *err, size_t errlen)
 {
     hb_pass P;
-    hb_rss rss = { .fd = -1 };
-    if (open_pass(e, &P, err, errlen) != 0)
+    if (hb_anon_open(&e->anon) != 0) {
+        snprintf(err, errlen, "cannot open /proc/self/statm");
         return -1;
-    /* The harness's own freed memory (trace loading) goes back to the kernel
-     * first, so the RSS baseline holds as little slack as possible. */
-    if (e->l->footprint == HB_FOOTPRINT_RSS)
-        malloc_trim(0);
-    if (e->l->footprint == HB_FOOTPRINT_RSS && hb_rss_open(&rss) == 0) {
-        P.rss = &rss;
-        P.rss_every = e->t->nops / RSS_SAMPLES ? e->t->nops / RSS_SAMPLES : 1;
     }
+    start_meter(e, mt);
+    e->heap = hb_loaded_create(e->l, hb_osmem_source(e->mem), e->cfg->options, err, errlen);
+    if (!e->heap)
+        return -1;
+    init_pass(e, &P);
+    P.meter = mt;
     hb_fault_enter(HB_PASS_MEASURE, e->t->ops, e->t->nops);
     hb_pass_measure(&P);
     hb_fault_enter(HB_PASS_CLEANUP, NULL, 0);
-
-    r->ops = e->t->nops;
-    memcpy(r->count, P.count, sizeof r->count);
-    r->failed_allocs = P.failed;
-    r->peak_live_bytes = P.peak_bytes;
-    r->peak_live_blocks = P.peak_blocks;
-    r->measured |= HB_MEAS_COUNTS;
-    measure_footprint(e, &P, &rss, r);
-    hb_rss_close(&rss);
+    hb_fig_measure(&P, mt, e->l, e->heap, r);
     if (P.failed)
         set_status(r, HB_ST_FAILED, "%llu allocations returned NULL; the first at op %zu line %u",
                    (unsigned long long)P.failed, P.first_failed, line_of(e->t, P.first_failed));
     run_check(&P, r, "at the end of the trace");
-    hb_pass_release(&P);
+    end_pass(e, &P, r);
     run_check(&P, r, "after freeing the blocks left live");
-    judge_pass(e->t, &P, r);
-    close_pass(e, &P);
     return 0;
 }
 
-static int pass_throughput(pass_env *e, hb_result *r, char *err, size_t errlen)
+/* ---- timing ----------------------------------------------------------------- */
+
+static bool enough_passes(const hb_replay_cfg *c, unsigned n, double total)
+{
+    unsigned least = c->passes ? c->passes : HB_DEFAULT_PASSES;
+    double cap = c->max_time_s > 0 ? c->max_time_s : HB_DEFAULT_MAX_TIME_S;
+    if (n >= HB_MAX_PASSES || (n >= 1 && total >= cap))
+        return true;
+    return n >= least && total >= c->min_time_s;
+}
+
+static void pass_throughput(pass_env *e, hb_result *r)
 {
     hb_pass P;
-    if (open_pass(e, &P, err, errlen) != 0)
-        return -1;
-    hb_fault_enter(HB_PASS_THROUGHPUT, e->t->ops, e->t->nops);
-    uint64_t t0 = hb_mono_ns();
-    hb_pass_throughput(&P);
-    uint64_t t1 = hb_mono_ns();
-    hb_fault_enter(HB_PASS_CLEANUP, NULL, 0);
-    r->replay_s = (double)(t1 - t0) / 1e9;
-    r->throughput_ops_s = r->replay_s > 0 ? (double)e->t->nops / r->replay_s : 0.0;
-    r->measured |= HB_MEAS_THROUGHPUT;
-    judge_pass(e->t, &P, r);
-    close_pass(e, &P);
-    return 0;
+    unsigned n = 0;
+    double total = 0;
+    while (!enough_passes(e->cfg, n, total) && !stop_after(r)) {
+        init_pass(e, &P);
+        hb_fault_enter(HB_PASS_THROUGHPUT, e->t->ops, e->t->nops);
+        uint64_t t0 = hb_mono_ns();
+        hb_pass_throughput(&P);
+        uint64_t t1 = hb_mono_ns();
+        end_pass(e, &P, r);
+        e->m.pass_s[n] = (double)(t1 - t0) / 1e9;
+        total += e->m.pass_s[n++];
+    }
+    hb_fig_throughput(e->m.pass_s, n, e->t->nops, r);
 }
 
-static void fill_latency(const hb_clock *c, const hb_hist *h, hb_latency *out)
+static void pass_latency(pass_env *e, hb_clock *c, hb_result *r)
 {
-    out->count = h->count;
-    out->mean_ns = hb_clock_ns(c, hb_hist_mean(h));
-    out->p50_ns = hb_clock_ns(c, hb_hist_quantile(h, 0.50));
-    out->p90_ns = hb_clock_ns(c, hb_hist_quantile(h, 0.90));
-    out->p99_ns = hb_clock_ns(c, hb_hist_quantile(h, 0.99));
-    out->p999_ns = hb_clock_ns(c, hb_hist_quantile(h, 0.999));
-    out->max_ns = hb_clock_ns(c, h->count ? (double)h->max : 0.0);
-}
-
-static int pass_latency(pass_env *e, const hb_clock *c, hb_result *r, char *err, size_t errlen)
-{
-    hb_hist *hist = malloc(HB_OP_KINDS * sizeof *hist);
+    unsigned want = e->cfg->latency_passes ? e->cfg->latency_passes : HB_DEFAULT_LATENCY_PASSES;
+    if (want > HB_MAX_LATENCY_PASSES)
+        want = HB_MAX_LATENCY_PASSES;
+    hb_lat_acc acc;
     hb_pass P;
-    if (!hist) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
+    double cap = e->cfg->max_time_s > 0 ? e->cfg->max_time_s : HB_DEFAULT_MAX_TIME_S, spent = 0;
+    hb_fig_latency_start(&acc, e->m.hist);
+    /* A slow cell (a linear-time allocator, the mmap baseline) stops adding
+     * passes after max_time, as the throughput passes do. */
+    for (unsigned k = 0; k < want && spent < cap && !stop_after(r); k++) {
+        hb_clock_calibrate(c);
+        double before = c->overhead;
+        for (int i = 0; i < HB_OP_KINDS; i++)
+            hb_hist_reset(&e->m.pass_hist[i]);
+        init_pass(e, &P);
+        P.clk = c;
+        P.hist = e->m.pass_hist;
+        hb_fault_enter(HB_PASS_LATENCY, e->t->ops, e->t->nops);
+        uint64_t t0 = hb_mono_ns();
+        hb_pass_latency(&P);
+        uint64_t t1 = hb_mono_ns();
+        spent += (double)(t1 - t0) / 1e9;
+        end_pass(e, &P, r);
+        hb_clock_calibrate(c);
+        hb_fig_latency_pass(&acc, c, e->m.pass_hist, (before + c->overhead) / 2,
+                            (double)(t1 - t0) / (double)(e->t->nops ? e->t->nops : 1));
     }
-    for (int k = 0; k < HB_OP_KINDS; k++)
-        hb_hist_reset(&hist[k]);
-    if (open_pass(e, &P, err, errlen) != 0) {
-        free(hist);
-        return -1;
-    }
-    P.clk = c;
-    P.hist = hist;
-    hb_fault_enter(HB_PASS_LATENCY, e->t->ops, e->t->nops);
-    hb_pass_latency(&P);
-    hb_fault_enter(HB_PASS_CLEANUP, NULL, 0);
-    for (int k = 0; k < HB_OP_KINDS; k++)
-        fill_latency(c, &hist[k], &r->lat[k]);
-    snprintf(r->clock, sizeof r->clock, "%s", c->name);
-    r->clock_overhead_ns = c->overhead_ns;
-    r->measured |= HB_MEAS_LATENCY;
-    judge_pass(e->t, &P, r);
-    close_pass(e, &P);
-    free(hist);
-    return 0;
+    hb_fig_latency_end(&acc, c, r);
 }
 
-static bool stop_after_measure(const hb_result *r)
+/* ---- a replay ----------------------------------------------------------------- */
+
+static void close_heap(pass_env *e)
 {
-    return r->status == HB_ST_BAD_FREE || r->status == HB_ST_CORRUPT;
+    hb_fault_enter(HB_PASS_CLEANUP, NULL, 0);
+    hb_loaded_destroy(e->l, e->heap);
+    e->heap = NULL;
+    hb_osmem_free(e->mem);
+    e->mem = NULL;
+    hb_anon_close(&e->anon);
+    hb_fault_enter(HB_PASS_SETUP, NULL, 0);
+}
+
+static int run_passes(pass_env *e, hb_clock *c, hb_result *r, char *err, size_t errlen)
+{
+    hb_meter mt;
+    if (hb_replay_mem_map(&e->m, e->t) != 0) {
+        snprintf(err, errlen, "cannot map the replay's memory (%u slots)", e->t->nslots);
+        return -1;
+    }
+    e->mem = hb_osmem_new(0, e->cfg->limit);
+    if (!e->mem) {
+        snprintf(err, errlen, "cannot reserve the memory source");
+        return -1;
+    }
+    int rc = pass_measure(e, &mt, r, err, errlen);
+    if (rc == 0 && !stop_after(r) && (e->cfg->timing & HB_TIMING_THROUGHPUT))
+        pass_throughput(e, r);
+    if (rc == 0 && !stop_after(r) && (e->cfg->timing & HB_TIMING_PER_OP))
+        pass_latency(e, c, r);
+    close_heap(e);
+    if (rc == 0 && e->cfg->series_path && hb_series_write(e->cfg->series_path, &mt, &e->m) != 0)
+        set_status(r, HB_ST_FAILED, "cannot write the series file %s", e->cfg->series_path);
+    return rc;
 }
 
 int hb_replay(const hb_loaded *l, const hb_trace *t, const hb_replay_cfg *cfg, hb_result *r)
 {
     char err[256] = "";
-    hb_clock own;
-    const hb_clock *c = cfg->clock;
-    pass_env e = { .l = l, .t = t, .cfg = cfg };
+    hb_clock clk;
+    pass_env e = { .l = l, .t = t, .cfg = cfg, .anon = { .fd = -1 } };
     r->status = HB_ST_OK;
     r->detail[0] = '\0';
     hb_fault_install();
     hb_fault_enter(HB_PASS_SETUP, NULL, 0);
-    if (!c && (cfg->timing & HB_TIMING_PER_OP)) {
-        hb_clock_init(&own);
-        c = &own;
+    if (cfg->timing & HB_TIMING_PER_OP) {
+        if (cfg->clock)
+            clk = *cfg->clock;
+        else
+            hb_clock_init(&clk);
     }
-    int rc = map_slots(&e);
-    if (rc != 0)
-        snprintf(err, sizeof err, "cannot map the slot arrays (%u slots)", t->nslots);
-    if (rc == 0)
-        rc = pass_measure(&e, r, err, sizeof err);
-    if (rc == 0 && !stop_after_measure(r) && (cfg->timing & HB_TIMING_THROUGHPUT))
-        rc = pass_throughput(&e, r, err, sizeof err);
-    if (rc == 0 && !stop_after_measure(r) && (cfg->timing & HB_TIMING_PER_OP))
-        rc = pass_latency(&e, c, r, err, sizeof err);
-    if (e.slots_map && e.slots_map != MAP_FAILED)
-        munmap(e.slots_map, e.slots_len);
+    int rc = run_passes(&e, &clk, r, err, sizeof err);
+    hb_replay_mem_unmap(&e.m);
     if (rc != 0) {
+        if (e.mem)
+            hb_osmem_free(e.mem);
+        hb_anon_close(&e.anon);
         r->status = HB_ST_LOAD_ERROR;
         snprintf(r->detail, sizeof r->detail, "%s", err);
+        r->measured = 0;
         return -1;
     }
     return 0;

@@ -1,22 +1,30 @@
 /*
  * Replay: one trace against one loaded allocator, measured.
  *
- * Up to three passes, each on a fresh heap (and a fresh memory source) when
- * the contract allows -- the libc contract has one heap per process:
+ * The protocol is the same for every contract (docs/metrics.md): ONE heap
+ * per cell -- a fresh memory source and create() for the native and lab
+ * contracts, the process's own heap for a system allocator (each cell is a
+ * process of its own that has used that heap for nothing else) -- and on
+ * it, in order:
  *
- *   measure     untimed: peak live requested bytes and blocks, peak
- *               footprint, failed allocations, content checks (a block's
- *               first and last byte must survive while it is live and across
- *               realloc; calloc memory must read zero), and the allocator's
- *               check() at the end.
- *   throughput  untimed op by op; the wall time of the whole pass gives
- *               operations per second.
- *   latency     every operation timed on its own into a per-kind histogram.
+ *   measure     untimed, on the fresh heap: peak live requested bytes and
+ *               blocks, the footprint after every operation (resident,
+ *               reserved, the allocator's own statistics), fragmentation,
+ *               the memory-over-time series, failed allocations, content
+ *               checks, and the allocator's check() at the end.  It is also
+ *               the warm-up of the timed passes.
+ *   throughput  untimed op by op, repeated until at least `passes` passes
+ *               and `min_time` seconds (capped by `max_time`); each pass
+ *               starts from the heap the previous one left, every block
+ *               freed: the median pass gives operations per second.
+ *   latency     `latency_passes` passes, every operation timed on its own;
+ *               the clock is calibrated again around each pass.
  *
  * Every allocated block is written as a program would: its first byte, one
  * byte in every 4 KiB, and its last byte.  The loops allocate nothing and do
- * no I/O; the slot arrays are mapped and pre-faulted before each pass.
- * Blocks still live at the end of a pass are freed afterwards, untimed.
+ * no I/O: the slot array, histograms, pass times and series are mapped and
+ * faulted in before the first pass.  Blocks still live at the end of a pass
+ * are freed afterwards, untimed.
  */
 #ifndef HB_REPLAY_H
 #define HB_REPLAY_H
@@ -34,11 +42,24 @@ enum hb_timing {
     HB_TIMING_BOTH = 3
 };
 
+#define HB_DEFAULT_PASSES 5
+#define HB_DEFAULT_MIN_TIME_S 0.3
+#define HB_DEFAULT_MAX_TIME_S 2.0
+#define HB_DEFAULT_LATENCY_PASSES 3
+#define HB_MAX_LATENCY_PASSES 16
+#define HB_MAX_PASSES 10000   /* throughput passes kept, at most            */
+#define HB_SERIES_POINTS 2000 /* memory-over-time points, about             */
+
 typedef struct hb_replay_cfg {
     unsigned timing;        /* hb_timing bits; 0 runs the measuring pass only */
     const char *options;    /* passed to create(); NULL or ""                 */
     size_t limit;           /* memory-source limit in bytes, 0: none           */
     const hb_clock *clock;  /* NULL: hb_clock_init is called                   */
+    unsigned passes;        /* least throughput passes; 0: HB_DEFAULT_PASSES   */
+    double min_time_s;      /* least seconds of throughput passes; 0: none     */
+    double max_time_s;      /* no new pass after this; 0: HB_DEFAULT_MAX_TIME_S */
+    unsigned latency_passes;/* 0: HB_DEFAULT_LATENCY_PASSES                    */
+    const char *series_path;/* memory-over-time CSV to write, or NULL          */
 } hb_replay_cfg;
 
 /*

@@ -5,6 +5,7 @@
  */
 #include "report/result.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -35,7 +36,17 @@ const char *hb_csv_header(void)
            "calloc_p999_ns,calloc_max_ns,"
            "clock,clock_overhead_ns,"
            "aligned_count,aligned_mean_ns,aligned_p50_ns,aligned_p90_ns,aligned_p99_ns,"
-           "aligned_p999_ns,aligned_max_ns";
+           "aligned_p999_ns,aligned_max_ns,"
+           "clock_step_ns,latency_passes,latency_slow_samples,latency_pass_ns_op,"
+           "malloc_tmean_ns,free_tmean_ns,realloc_tmean_ns,calloc_tmean_ns,aligned_tmean_ns,"
+           "malloc_tmean_ci95_ns,free_tmean_ci95_ns,realloc_tmean_ci95_ns,"
+           "calloc_tmean_ci95_ns,aligned_tmean_ci95_ns,"
+           "throughput_median_ops_s,throughput_best_ops_s,throughput_passes,throughput_cv,"
+           "throughput_ci95_ops_s,"
+           "footprint_resident_bytes,footprint_reserved_bytes,footprint_reserved_method,"
+           "footprint_stats_bytes,footprint_stats_method,utilization_reserved,"
+           "footprint_end_bytes,frag_internal_bytes,frag_external_bytes,"
+           "frag_jw1,frag_jw2,frag_jw3,frag_jw4";
 }
 
 /* A text field may hold neither the separator nor a line break. */
@@ -59,6 +70,21 @@ static void put_dbl(FILE *f, bool on, const char *fmt, double v)
         fprintf(f, fmt, v);
 }
 
+/* A figure that may be absent even in a measured row: NaN or HB_NONE. */
+static void put_opt_u64(FILE *f, bool on, uint64_t v) { put_u64(f, on && v != HB_NONE, v); }
+
+static void put_opt_dbl(FILE *f, bool on, const char *fmt, double v)
+{
+    put_dbl(f, on && !isnan(v), fmt, v);
+}
+
+static void put_opt_text(FILE *f, bool on, const char *s)
+{
+    fputc(',', f);
+    if (on)
+        put_text(f, s, '_');
+}
+
 static void put_latency(FILE *f, bool on, const hb_latency *l)
 {
     bool any = on && l->count;
@@ -69,6 +95,42 @@ static void put_latency(FILE *f, bool on, const hb_latency *l)
     put_dbl(f, any, "%.1f", l->p99_ns);
     put_dbl(f, any, "%.1f", l->p999_ns);
     put_dbl(f, any, "%.1f", l->max_ns);
+}
+
+/* The latency and throughput columns appended with repeated passes. */
+static void put_timing_more(FILE *f, const hb_result *r, bool lat, bool tp)
+{
+    static const unsigned order[] = { HB_OP_MALLOC, HB_OP_FREE, HB_OP_REALLOC, HB_OP_CALLOC,
+                                      HB_OP_ALIGNED };
+    put_dbl(f, lat, "%.2f", r->clock_step_ns);
+    put_u64(f, lat, r->lat_passes);
+    put_u64(f, lat, r->slow_samples);
+    put_dbl(f, lat, "%.1f", r->lat_pass_ns_op);
+    for (size_t i = 0; i < 5; i++)
+        put_dbl(f, lat && r->lat[order[i]].count, "%.2f", r->lat[order[i]].tmean_ns);
+    for (size_t i = 0; i < 5; i++)
+        put_opt_dbl(f, lat && r->lat[order[i]].count, "%.2f", r->lat[order[i]].tmean_ci95_ns);
+    put_dbl(f, tp, "%.1f", r->throughput_ops_s);
+    put_dbl(f, tp, "%.1f", r->tp_best_ops_s);
+    put_u64(f, tp, r->tp_passes);
+    put_opt_dbl(f, tp, "%.4f", r->tp_cv);
+    put_opt_dbl(f, tp, "%.1f", r->tp_ci95_ops_s);
+}
+
+/* The memory columns appended with the common resident method. */
+static void put_memory_more(FILE *f, const hb_result *r, bool fp)
+{
+    put_u64(f, fp, r->peak_footprint);
+    put_opt_u64(f, fp, r->fp_reserved);
+    put_opt_text(f, fp && r->fp_reserved != HB_NONE, r->reserved_method);
+    put_opt_u64(f, fp, r->fp_stats);
+    put_opt_text(f, fp && r->fp_stats != HB_NONE, r->stats_method);
+    put_opt_dbl(f, fp, "%.6f", r->utilization_reserved);
+    put_u64(f, fp, r->fp_end);
+    put_opt_u64(f, fp, r->frag_internal);
+    put_opt_u64(f, fp, r->frag_external);
+    for (int i = 0; i < 4; i++)
+        put_opt_dbl(f, fp, "%.4f", r->jw[i]);
 }
 
 void hb_csv_write_row(FILE *f, const hb_result *r)
@@ -93,7 +155,7 @@ void hb_csv_write_row(FILE *f, const hb_result *r)
     fputc(',', f);
     if (fp)
         put_text(f, r->footprint_source, '_');
-    put_dbl(f, fp && r->peak_footprint, "%.6f", r->utilization);
+    put_opt_dbl(f, fp && r->peak_footprint, "%.6f", r->utilization);
     put_dbl(f, tp, "%.1f", r->throughput_ops_s);
     put_dbl(f, tp, "%.6f", r->replay_s);
     for (size_t i = 0; i < CSV_OPS; i++)
@@ -103,6 +165,8 @@ void hb_csv_write_row(FILE *f, const hb_result *r)
         put_text(f, r->clock, '_');
     put_dbl(f, lat, "%.2f", r->clock_overhead_ns);
     put_latency(f, lat, &r->lat[HB_OP_ALIGNED]); /* appended later: columns only grow */
+    put_timing_more(f, r, lat, tp);
+    put_memory_more(f, r, fp);
     fputc('\n', f);
 }
 
@@ -115,6 +179,14 @@ void hb_result_failed(hb_result *r, const char *allocator, const char *trace,
     r->repetition = repetition;
     r->status = st;
     snprintf(r->detail, sizeof r->detail, "%s", detail ? detail : "");
+    /* figures that may stay absent even when their group is measured */
+    r->fp_reserved = r->fp_stats = r->frag_internal = r->frag_external = HB_NONE;
+    r->harness_heap = HB_NONE;
+    r->utilization_reserved = r->tp_cv = r->tp_ci95_ops_s = NAN;
+    for (int i = 0; i < 4; i++)
+        r->jw[i] = NAN;
+    for (int k = 0; k < HB_OP_KINDS; k++)
+        r->lat[k].tmean_ci95_ns = NAN;
     for (char *p = r->detail; *p; p++)
         if (*p == ',' || *p == '\n' || *p == '\r')
             *p = *p == ',' ? ';' : ' ';
@@ -135,9 +207,40 @@ static void human_bytes(char *buf, size_t len, uint64_t v)
     snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", d, unit[u]);
 }
 
+static void print_bytes(FILE *f, const char *label, uint64_t v, const char *how)
+{
+    char h[32];
+    if (v == HB_NONE)
+        return;
+    human_bytes(h, sizeof h, v);
+    fprintf(f, "  %-12s %s (%llu bytes)%s%s\n", label, h, (unsigned long long)v,
+            how ? ", " : "", how ? how : "");
+}
+
+static void print_memory(FILE *f, const hb_result *r)
+{
+    char how[64];
+    print_bytes(f, "footprint", r->peak_footprint, "peak anonymous resident growth");
+    if (isnan(r->utilization))
+        fprintf(f, "  utilization  not measured: resident peak below peak live\n");
+    else
+        fprintf(f, "  utilization  %.1f %% (peak live / peak resident footprint)\n",
+                100 * r->utilization);
+    snprintf(how, sizeof how, "by %s", r->reserved_method);
+    print_bytes(f, "reserved", r->fp_reserved, how);
+    snprintf(how, sizeof how, "by %s", r->stats_method);
+    print_bytes(f, "own stats", r->fp_stats, how);
+    print_bytes(f, "at the end", r->fp_end, "resident after the last operation");
+    print_bytes(f, "harness", r->harness_heap, "in use in the same heap at the start (mallinfo2)");
+    print_bytes(f, "internal", r->frag_internal, "usable - requested at peak live");
+    print_bytes(f, "external", r->frag_external, "resident - usable at peak live");
+    fprintf(f, "  J&W frag     #1 %.3f  #2 %.3f  #3 %.3f  #4 %.3f (footprint / live - 1)\n",
+            r->jw[0], r->jw[1], r->jw[2], r->jw[3]);
+}
+
 static void print_counts(FILE *f, const hb_result *r)
 {
-    char live[32], fp[32];
+    char live[32];
     fprintf(f, "  operations   %llu: %llu malloc, %llu calloc, %llu realloc, %llu free, "
                "%llu aligned\n",
             (unsigned long long)r->ops, (unsigned long long)r->count[HB_OP_MALLOC],
@@ -148,30 +251,28 @@ static void print_counts(FILE *f, const hb_result *r)
     human_bytes(live, sizeof live, r->peak_live_bytes);
     fprintf(f, "  peak live    %s requested (%llu bytes) in %llu blocks\n", live,
             (unsigned long long)r->peak_live_bytes, (unsigned long long)r->peak_live_blocks);
-    if (r->measured & HB_MEAS_FOOTPRINT) {
-        human_bytes(fp, sizeof fp, r->peak_footprint);
-        fprintf(f, "  footprint    %s (%llu bytes), measured by %s\n", fp,
-                (unsigned long long)r->peak_footprint, r->footprint_source);
-        fprintf(f, "  utilization  %.1f %% (peak live / peak footprint)\n", 100 * r->utilization);
-    }
+    if (r->measured & HB_MEAS_FOOTPRINT)
+        print_memory(f, r);
 }
 
 static void print_latency(FILE *f, const hb_result *r)
 {
     static const char *const kinds[HB_OP_KINDS] = { "malloc", "calloc", "realloc", "free",
                                                    "aligned" };
-    fprintf(f, "  latency (ns)      count      mean       p50       p90       p99     p99.9"
-               "       max\n");
+    fprintf(f, "  latency (ns)      count      mean     tmean     +-95%%       p50       p90"
+               "       p99     p99.9       max\n");
     for (int k = 0; k < HB_OP_KINDS; k++) {
         const hb_latency *l = &r->lat[k];
         if (!l->count)
             continue;
-        fprintf(f, "    %-10s %10llu %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f\n", kinds[k],
-                (unsigned long long)l->count, l->mean_ns, l->p50_ns, l->p90_ns, l->p99_ns,
-                l->p999_ns, l->max_ns);
+        fprintf(f, "    %-10s %10llu %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f\n",
+                kinds[k], (unsigned long long)l->count, l->mean_ns, l->tmean_ns,
+                l->tmean_ci95_ns, l->p50_ns, l->p90_ns, l->p99_ns, l->p999_ns, l->max_ns);
     }
-    fprintf(f, "  clock        %s, %.1f ns overhead subtracted from each sample\n", r->clock,
-            r->clock_overhead_ns);
+    fprintf(f, "  clock        %s, step %.2f ns, mean overhead %.2f ns subtracted; "
+               "%u passes, %.1f ns per op with timing, %llu samples over %.0f us\n",
+            r->clock, r->clock_step_ns, r->clock_overhead_ns, r->lat_passes, r->lat_pass_ns_op,
+            (unsigned long long)r->slow_samples, HB_SLOW_NS / 1000);
 }
 
 void hb_result_print(FILE *f, const hb_result *r)
@@ -182,8 +283,10 @@ void hb_result_print(FILE *f, const hb_result *r)
     if (r->measured & HB_MEAS_COUNTS)
         print_counts(f, r);
     if (r->measured & HB_MEAS_THROUGHPUT)
-        fprintf(f, "  throughput   %.0f ops/s (%.6f s for the whole trace, untimed pass)\n",
-                r->throughput_ops_s, r->replay_s);
+        fprintf(f, "  throughput   %.0f ops/s median of %u passes (%.6f s each), best %.0f, "
+                   "cv %.3f, +-%.0f (95 %%)\n",
+                r->throughput_ops_s, r->tp_passes, r->replay_s, r->tp_best_ops_s, r->tp_cv,
+                r->tp_ci95_ops_s);
     if (r->measured & HB_MEAS_LATENCY)
         print_latency(f, r);
 }

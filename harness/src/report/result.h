@@ -25,10 +25,19 @@ enum hb_status {
     HB_ST_COUNT
 };
 
+/* Per operation kind.  mean_ns and tmean_ns have the clock's mean overhead
+ * subtracted; percentiles are raw samples snapped to the clock's step, less
+ * the same overhead (docs/metrics.md). */
 typedef struct hb_latency {
     uint64_t count;
     double mean_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns;
+    double tmean_ns;      /* trimmed mean (HB_TRIM each side)            */
+    double tmean_ci95_ns; /* half-width over latency passes; NaN: < 2   */
 } hb_latency;
+
+/* Figures that may be absent in a measured row are NaN (doubles) or
+ * HB_NONE (counts): the CSV leaves them empty. */
+#define HB_NONE UINT64_MAX
 
 typedef struct hb_result {
     char allocator[64];
@@ -42,17 +51,44 @@ typedef struct hb_result {
     uint64_t failed_allocs;    /* allocations that returned NULL          */
     uint64_t peak_live_bytes;  /* requested bytes, measured by replay     */
     uint64_t peak_live_blocks;
-    uint64_t peak_footprint;   /* bytes; see footprint_source             */
-    char footprint_source[16]; /* "memsrc", "rss", "arena"                */
+    uint64_t peak_footprint;   /* bytes: the resident peak (common method) */
+    char footprint_source[16]; /* "resident"                              */
     double utilization;        /* peak_live_bytes / peak_footprint        */
 
-    double throughput_ops_s;   /* untimed pass                            */
-    double replay_s;           /* wall time of the untimed pass           */
+    /* memory (docs/metrics.md) */
+    uint64_t fp_reserved;      /* peak bytes held from the system          */
+    char reserved_method[32];  /* "memsrc", "arena", "jemalloc:stats.mapped" */
+    uint64_t fp_stats;         /* the allocator's own figure (HB_NONE)     */
+    char stats_method[32];
+    double utilization_reserved;
+    uint64_t fp_end;           /* resident after the last operation        */
+    uint64_t frag_internal;    /* usable - requested at peak live (HB_NONE) */
+    uint64_t frag_external;    /* resident - usable at peak live (HB_NONE) */
+    double jw[4];              /* Johnstone-Wilson #1..#4 (NaN: undefined) */
+    uint64_t harness_heap;     /* own glibc: bytes the harness had in use in
+                                  its heap at the zero (HB_NONE: other) */
+
+    /* throughput: passes repeated from the same state */
+    double throughput_ops_s;   /* median over passes                      */
+    double replay_s;           /* wall time of the median pass            */
+    double tp_best_ops_s;
+    double tp_cv;              /* coefficient of variation of pass rates   */
+    double tp_ci95_ops_s;      /* half-width, t interval of the mean rate  */
+    unsigned tp_passes;
+
+    /* latency */
     hb_latency lat[HB_OP_KINDS];
     char clock[16];            /* "tsc" or "monotonic"                    */
-    double clock_overhead_ns;  /* subtracted from each sample             */
+    double clock_overhead_ns;  /* mean of back-to-back pairs, subtracted  */
+    double clock_step_ns;      /* resolution                              */
+    unsigned lat_passes;
+    uint64_t slow_samples;     /* samples over HB_SLOW_NS (preemption)     */
+    double lat_pass_ns_op;     /* wall time per op of a latency pass       */
     unsigned measured;         /* hb_measured bits: which figures are set */
 } hb_result;
+
+#define HB_TRIM 0.01         /* trimmed off each end for tmean           */
+#define HB_SLOW_NS 100000.0  /* a sample this long was interrupted        */
 
 /* Groups of figures a result holds; the CSV leaves the others empty. */
 enum hb_measured {

@@ -13,6 +13,7 @@
 #include "run/env.h"
 #include "run/outcome.h"
 #include "run/plan.h"
+#include "run/probe.h"
 #include "run/resultset.h"
 #include "run/rundir.h"
 #include "run/runner.h"
@@ -164,9 +165,36 @@ static size_t next_cell(driver *d, const bool *skip, size_t next)
     return next;
 }
 
+/* The cell's command line with "--series series/ALLOC/TRACE.csv" added
+ * (TRACE.rN.csv for repetitions after the first); argv when the folder
+ * cannot be made. */
+static char **with_series(driver *d, const hb_cell *c, char **argv)
+{
+    char dir[PATH_MAX + 96], a[80], t[160], path[sizeof dir + sizeof t + 32], rep[24] = "";
+    safe_name(hb_cell_alloc_name(&d->plan, c), a, sizeof a);
+    safe_name(hb_cell_trace_name(&d->plan, c), t, sizeof t);
+    snprintf(dir, sizeof dir, "%s/series/%s", d->dir, a);
+    if (c->rep > 1)
+        snprintf(rep, sizeof rep, ".r%u", c->rep);
+    snprintf(path, sizeof path, "%s/%s%s.csv", dir, t, rep);
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **v = hb_mkdirs(dir) == 0 ? realloc(argv, (n + 3) * sizeof *v) : NULL;
+    if (!v)
+        return argv;
+    /* the allocator and the trace stay the last two words */
+    v[n + 1] = v[n - 1];
+    v[n] = v[n - 2];
+    v[n - 2] = strdup("--series");
+    v[n - 1] = strdup(path);
+    v[n + 2] = NULL;
+    return v;
+}
+
 static void start_cell(driver *d, slot *s, size_t cell)
 {
-    char **argv = hb_plan_argv(&d->plan, &d->plan.cells[cell]);
+    char **argv = with_series(d, &d->plan.cells[cell], hb_plan_argv(&d->plan, &d->plan.cells[cell]));
     s->cell = cell;
     s->busy = true;
     if (hb_job_start(&s->job, argv, d->plan.cfg->timeout_s)) {
@@ -359,7 +387,8 @@ static int prepare(driver *d, hb_config *cfg, char *err, size_t errlen)
     if (hb_config_load(cpath, cfg, err, errlen))
         return -1;
     hb_plan_filter flt = { d->o->filter_allocators, d->o->filter_traces };
-    if (hb_plan_build(cfg, &flt, &d->plan, d->log, err, errlen))
+    if (hb_plan_build(cfg, &flt, &d->plan, d->log, err, errlen) ||
+        hb_plan_check(&d->plan, d->o->filter_allocators, err, errlen))
         return -1;
     if (d->o->resume)
         snprintf(d->dir, sizeof d->dir, "%s", d->o->resume);

@@ -10,7 +10,9 @@
 #include "util/yamlx.h"
 
 static const char *const top_keys[] = { "allocators", "traces", "repetitions", "arena",
-                                        "timing", "timeout", "optional", "check", NULL };
+                                        "timing", "timeout", "optional", "passes",
+                                        "min_time", "max_time", "latency_passes", "check",
+                                        NULL };
 static const char *const alloc_keys[] = { "name", "path", "options", "arena", "symbols",
                                           NULL };
 static const char *const default_optional[] = { "jemalloc", "mimalloc", "tcmalloc", NULL };
@@ -261,6 +263,35 @@ static int read_repetitions(hb_yaml *y, yaml_node_t *n, hb_config *c)
     return 0;
 }
 
+/* A count from lo to hi, for passes: and latency_passes:. */
+static int read_count(hb_yaml *y, yaml_node_t *n, const char *key, unsigned lo, unsigned hi,
+                      unsigned *out)
+{
+    uint64_t v;
+    if (hb_yaml_u64(y, n, key, &v))
+        return -1;
+    if (v < lo || v > hi)
+        return hb_yaml_fail(y, n, "%s: expected an integer from %u to %u", key, lo, hi);
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* How each cell repeats its timed passes (docs/metrics.md). */
+static void read_passes(reader *r, yaml_node_t *root)
+{
+    hb_yaml *y = r->y;
+    hb_config *c = r->c;
+    yaml_node_t *n;
+    if ((n = hb_yaml_get(y, root, "passes")))
+        ok(r, read_count(y, n, "passes", 1, 10000, &c->passes));
+    if ((n = hb_yaml_get(y, root, "latency_passes")))
+        ok(r, read_count(y, n, "latency_passes", 1, 16, &c->latency_passes));
+    if ((n = hb_yaml_get(y, root, "min_time")))
+        ok(r, hb_yaml_duration(y, n, "min_time", &c->min_time_s));
+    if ((n = hb_yaml_get(y, root, "max_time")))
+        ok(r, hb_yaml_duration(y, n, "max_time", &c->max_time_s));
+}
+
 static void read_scalars(reader *r, yaml_node_t *root)
 {
     hb_yaml *y = r->y;
@@ -276,6 +307,31 @@ static void read_scalars(reader *r, yaml_node_t *root)
         ok(r, hb_yaml_duration(y, n, "timeout", &c->timeout_s));
     if ((n = hb_yaml_get(y, root, "check")))
         ok(r, hb_yaml_bool(y, n, "check", &c->check));
+    read_passes(r, root);
+}
+
+/* An optional name that is no allocator of the list is a typo, which
+ * would otherwise make a required allocator silently optional or do
+ * nothing at all. */
+static void check_optional(reader *r, const hb_srcpos *pos)
+{
+    const hb_config *c = r->c;
+    for (size_t i = 0; i < c->noptional; i++) {
+        bool listed = false;
+        for (size_t j = 0; j < c->nallocs && !listed; j++)
+            listed = c->allocs[j].name && !strcmp(c->allocs[j].name, c->optional[i]);
+        if (listed)
+            continue;
+        char names[512] = "";
+        size_t len = 0;
+        for (size_t j = 0; j < c->nallocs && len < sizeof names; j++)
+            if (c->allocs[j].name)
+                len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
+                                        len ? ", " : "", c->allocs[j].name);
+        hb_errs_add(r->errs, "%s:%u:%u: error: optional: expected the name of an allocator "
+                    "of the list (%s), got '%s'", r->y->path, pos[i].line, pos[i].col, names,
+                    c->optional[i]);
+    }
 }
 
 static void read_optional(reader *r, yaml_node_t *root)
@@ -283,7 +339,10 @@ static void read_optional(reader *r, yaml_node_t *root)
     hb_config *c = r->c;
     yaml_node_t *n = hb_yaml_get(r->y, root, "optional");
     if (n) {
-        read_strings(r, n, "optional", true, &c->optional, NULL, &c->noptional);
+        hb_srcpos *pos = NULL;
+        read_strings(r, n, "optional", true, &c->optional, &pos, &c->noptional);
+        check_optional(r, pos);
+        free(pos);
         return;
     }
     c->optional = calloc(sizeof default_optional / sizeof *default_optional, sizeof(char *));
@@ -337,6 +396,7 @@ static void init(hb_config *c, const char *path)
     c->path = strdup(path);
     c->repetitions = 1;
     c->timeout_s = HB_CONFIG_DEFAULT_TIMEOUT_S;
+    c->min_time_s = c->max_time_s = -1; /* not set: the replay's defaults */
 }
 
 int hb_config_load(const char *path, hb_config *c, char *err, size_t errlen)

@@ -48,6 +48,10 @@ typedef struct hb_config {
     char timing[16];        /* "", "per-op", "throughput" or "both"       */
     double timeout_s;       /* wall-clock limit of one cell               */
     bool check;             /* cells replay with full verification (--check) */
+    unsigned passes;        /* least throughput passes; 0: not set        */
+    unsigned latency_passes;/* 0: not set                                 */
+    double min_time_s;      /* least seconds of throughput; < 0: not set  */
+    double max_time_s;      /* no new pass after; < 0: not set            */
 } hb_config;
 
 #define HB_CONFIG_DEFAULT_FILE "bench.yaml"

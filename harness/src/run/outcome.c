@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 
 #include "report/result.h"
-#include "run/csvtable.h"
+#include "report/csvtable.h"
 
 #define MAX_COLS 256
 

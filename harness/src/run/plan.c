@@ -163,6 +163,30 @@ static void arg_u64(argv_builder *b, uint64_t v)
     arg(b, buf);
 }
 
+/* The repeated passes of bench.yaml, where it sets them. */
+static void pass_args(argv_builder *b, const hb_config *cfg)
+{
+    char v[40];
+    if (cfg->passes) {
+        arg(b, "--passes");
+        arg_u64(b, cfg->passes);
+    }
+    if (cfg->latency_passes) {
+        arg(b, "--latency-passes");
+        arg_u64(b, cfg->latency_passes);
+    }
+    if (cfg->min_time_s >= 0) {
+        snprintf(v, sizeof v, "%.15gs", cfg->min_time_s);
+        arg(b, "--min-time");
+        arg(b, v);
+    }
+    if (cfg->max_time_s >= 0) {
+        snprintf(v, sizeof v, "%.15gs", cfg->max_time_s);
+        arg(b, "--max-time");
+        arg(b, v);
+    }
+}
+
 char **hb_plan_argv(const hb_plan *p, const hb_cell *c)
 {
     const hb_alloc_spec *a = &p->cfg->allocs[c->alloc];
@@ -200,6 +224,7 @@ char **hb_plan_argv(const hb_plan *p, const hb_cell *c)
     }
     if (p->cfg->check)
         arg(&b, "--check");
+    pass_args(&b, p->cfg);
     arg(&b, p->where[c->alloc].target);
     char abs[PATH_MAX];
     arg(&b, realpath(p->traces.v[c->trace], abs) ? abs : p->traces.v[c->trace]);

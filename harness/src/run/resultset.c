@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "report/result.h"
-#include "run/csvtable.h"
+#include "report/csvtable.h"
 #include "run/rundir.h"
 
 /* allocator, trace and repetition joined by a separator no name holds. */

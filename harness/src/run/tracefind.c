@@ -199,9 +199,14 @@ static size_t read_head_xz(FILE *f, char *buf, size_t cap)
     return got;
 }
 
-/* gzread reads plain files as they are, so it serves both. */
+/* gzread reads plain files as they are, so it serves both.  Only a
+ * regular file is opened: a FIFO would wait for a writer (the reader then
+ * refuses it by name). */
 static size_t read_head(const char *path, char *buf, size_t cap)
 {
+    struct stat st;
+    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+        return 0;
     if (ends_with(path, ".xz")) {
         FILE *f = fopen(path, "rb");
         size_t n = f ? read_head_xz(f, buf, cap) : 0;

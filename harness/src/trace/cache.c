@@ -111,6 +111,22 @@ static bool header_ok(const entry_hdr *h, uint64_t key, size_t size)
            (size - h->ops_off) % sizeof(hb_op) == 0;
 }
 
+/* What the replay trusts of each op, checked once more: an entry whose
+ * hash matches was written by this reader, but the cache directory is only
+ * a directory, and the check costs less than the hash before it. */
+static bool ops_ok(const hb_op *ops, size_t nops, uint32_t nslots, uint32_t threads)
+{
+    for (size_t i = 0; i < nops; i++) {
+        const hb_op *o = &ops[i];
+        bool slot_ok = o->slot < nslots || (o->slot == HB_SLOT_NONE && o->kind == HB_OP_FREE);
+        bool align_ok = o->kind != HB_OP_ALIGNED || (o->aux && !(o->aux & (o->aux - 1)));
+        if (o->kind >= HB_OP_KINDS || !slot_ok || !align_ok || o->size > INT64_MAX ||
+            o->thread >= threads)
+            return false;
+    }
+    return true;
+}
+
 int hb_cache_read(const char *dir, uint64_t key, hb_trace *t)
 {
     char path[4096];
@@ -132,7 +148,8 @@ int hb_cache_read(const char *dir, uint64_t key, hb_trace *t)
     memset(t, 0, sizeof *t);
     if (!header_ok(h, key, size) || !map_strings(h, base, t) ||
         payload_hash(base + h->hdr_size, h->ops_off - h->hdr_size,
-                     (const hb_op *)(base + h->ops_off), h->nops, key) != h->payload_hash) {
+                     (const hb_op *)(base + h->ops_off), h->nops, key) != h->payload_hash ||
+        !ops_ok((const hb_op *)(base + h->ops_off), h->nops, h->nslots, h->sum.threads)) {
         munmap(base, size);
         memset(t, 0, sizeof *t);
         return -1;

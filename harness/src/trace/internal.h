@@ -13,7 +13,7 @@
 
 /* Bumped whenever a reader's output for the same bytes may change, so that
  * binary-cache entries of an older reader are never used. */
-#define HB_TRACE_READER_VERSION 2u
+#define HB_TRACE_READER_VERSION 3u
 
 /* Each parser fills t (storage, ops, summary, metadata strings; not path or
  * the default name) and returns 0, or reports through d and returns -1 with

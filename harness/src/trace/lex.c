@@ -6,6 +6,7 @@
 #include "trace/lex.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "trace/internal.h"
 
@@ -30,10 +31,28 @@ static const char *so_far(const hb_line *l, char *buf, size_t cap)
     return hb_diag_quote(buf, cap, s, (size_t)(e - s));
 }
 
+/* Bytes a quote shows as '?' that people cannot see in an editor either:
+ * named, so "got '???a'" says what to fix. */
+static const char *odd_bytes(const char *tok, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)tok[i];
+        if (c == 0xEF && i + 3 <= n && !memcmp(tok + i, "\xEF\xBB\xBF", 3))
+            return " (a UTF-8 byte order mark, EF BB BF, which is allowed only at the start "
+                   "of the file)";
+        if (c == '\r')
+            return " (a carriage return without a line feed: lines must end in LF or CRLF)";
+        if (c == '\0')
+            return " (a NUL byte)";
+    }
+    return "";
+}
+
 void hb_field_bad(hb_line *l, const char *expected, const char *tok, size_t n)
 {
-    char q[QUOTE_MAX];
-    report(l, "expected %s, got '%s'", expected, hb_diag_quote(q, sizeof q, tok, n));
+    char q[QUOTE_MAX], msg[QUOTE_MAX + 256];
+    snprintf(msg, sizeof msg, "'%s'%s", hb_diag_quote(q, sizeof q, tok, n), odd_bytes(tok, n));
+    report(l, "expected %s, got %s", expected, msg);
 }
 
 bool hb_field_u64(hb_line *l, const char *what, uint64_t *v)

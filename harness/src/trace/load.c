@@ -104,10 +104,35 @@ int hb_trace_attach_path(hb_trace *t, const char *path)
     return 0;
 }
 
+/* The first line longer than the limit is reported: past it, a file is
+ * binary or damaged, and its "lines" would only make noise. */
+static int check_lines(const char *file, const char *buf, size_t len, const hb_trace_limits *lim,
+                       hb_diag *d)
+{
+    const char *p = buf, *end = buf + len;
+    for (uint64_t line = 1; p < end; line++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        if ((uint64_t)(eol - p) > lim->max_line) {
+            hb_line_too_long(d, file, line, lim);
+            return -1;
+        }
+        p = eol + 1;
+    }
+    return 0;
+}
+
 static int parse(const char *file, const char *buf, size_t len, enum hb_trace_format fmt,
-                 hb_trace *t, hb_diag *d)
+                 const hb_trace_limits *lim, hb_trace *t, hb_diag *d)
 {
     unsigned before = hb_diag_total(d);
+    const char *text = buf;
+    /* Editors on some systems start a UTF-8 file with a byte order mark;
+     * it says nothing about a trace. */
+    if (len >= 3 && !memcmp(buf, HB_BOM, 3))
+        buf += 3, len -= 3;
+    if (check_lines(file, buf, len, lim, d) < 0)
+        return -1;
     if (fmt == HB_FMT_AUTO)
         fmt = hb_format_by_content(buf, len);
     int rc = fmt == HB_FMT_REP      ? hb_parse_rep(file, buf, len, t, d)
@@ -115,7 +140,7 @@ static int parse(const char *file, const char *buf, size_t len, enum hb_trace_fo
                                     : hb_parse_native(file, buf, len, t, d);
     hb_diag_more(d, file, before);
     if (rc == 0) {
-        t->content_hash = hb_hash64(buf, len, 0);
+        t->content_hash = hb_hash64(text, len + (size_t)(buf - text), 0);
         t->format = fmt;
     }
     return rc;
@@ -124,9 +149,18 @@ static int parse(const char *file, const char *buf, size_t len, enum hb_trace_fo
 int hb_trace_parse_buffer(const char *name, const char *buf, size_t len,
                           enum hb_trace_format fmt, hb_trace *t, hb_diag *d)
 {
+    hb_trace_limits lim;
+    memset(t, 0, sizeof *t);
+    if (hb_trace_limits_get(&lim, name, d) < 0)
+        return -1;
+    if (len > lim.max_bytes) {
+        hb_diag_error(d, name, 0, "expected at most %llu bytes (HB_TRACE_MAX_BYTES), got %zu",
+                      (unsigned long long)lim.max_bytes, len);
+        return -1;
+    }
     if (fmt == HB_FMT_AUTO)
         fmt = hb_format_by_suffix(name);
-    if (parse(name, buf, len, fmt, t, d) < 0)
+    if (parse(name, buf, len, fmt, &lim, t, d) < 0)
         return -1;
     if (hb_trace_attach_path(t, name) < 0) {
         hb_diag_error(d, name, 0, "out of memory");
@@ -138,14 +172,15 @@ int hb_trace_parse_buffer(const char *name, const char *buf, size_t len,
 
 /* Decompresses when needed and parses; stores the result in the cache. */
 static int load_fresh(const char *path, const hb_buf *raw, enum hb_trace_format fmt,
-                      const char *cache_dir, uint64_t key, hb_trace *t, hb_diag *d)
+                      const hb_trace_limits *lim, const char *cache_dir, uint64_t key,
+                      hb_trace *t, hb_diag *d)
 {
     hb_buf text = { 0 };
     enum hb_comp comp = hb_comp_of(path, raw);
-    if (comp != HB_COMP_NONE && hb_decompress(path, comp, raw, &text, d) < 0)
+    if (comp != HB_COMP_NONE && hb_decompress(path, comp, raw, lim, &text, d) < 0)
         return -1;
     const hb_buf *in = comp != HB_COMP_NONE ? &text : raw;
-    int rc = parse(path, in->data, in->len, fmt, t, d);
+    int rc = parse(path, in->data, in->len, fmt, lim, t, d);
     if (rc == 0 && cache_dir)
         hb_cache_write(cache_dir, key, t); /* the cache only saves time: failure is silent */
     hb_buf_release(&text);
@@ -156,11 +191,12 @@ int hb_trace_load(const char *path, const hb_trace_load_opts *opts, hb_trace *t,
 {
     static const hb_trace_load_opts defaults = { 0 };
     hb_buf raw;
+    hb_trace_limits lim;
     char dir[4096];
     memset(t, 0, sizeof *t);
     if (!opts)
         opts = &defaults;
-    if (hb_file_read(path, &raw, d) < 0)
+    if (hb_trace_limits_get(&lim, path, d) < 0 || hb_file_read(path, &lim, &raw, d) < 0)
         return -1;
     enum hb_trace_format fmt = opts->format;
     if (fmt == HB_FMT_AUTO)
@@ -169,7 +205,7 @@ int hb_trace_load(const char *path, const hb_trace_load_opts *opts, hb_trace *t,
     uint64_t key = cached ? hb_cache_key(raw.data, raw.len, fmt) : 0;
     int rc = 0;
     if (!cached || hb_cache_read(dir, key, t) < 0)
-        rc = load_fresh(path, &raw, fmt, cached ? dir : NULL, key, t, d);
+        rc = load_fresh(path, &raw, fmt, &lim, cached ? dir : NULL, key, t, d);
     hb_buf_release(&raw);
     if (rc == 0 && hb_trace_attach_path(t, path) < 0) {
         hb_diag_error(d, path, 0, "out of memory");

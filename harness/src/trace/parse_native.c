@@ -23,7 +23,11 @@ typedef struct native {
     uint64_t op_lines;    /* a, c, m, r and f lines, bad ones too */
     uint64_t header_ops;  /* N of "#! ops: N"                     */
     unsigned header_line; /* its line; 0 when there is none       */
+    unsigned known_line[4]; /* where name, description, source and
+                               ops were given; 0: not yet           */
 } native;
+
+static const char *const known_keys[4] = { "name", "description", "source", "ops" };
 
 static bool append_meta(native *n, const char *key, size_t klen, const char *val, size_t vlen)
 {
@@ -36,16 +40,36 @@ static bool append_meta(native *n, const char *key, size_t klen, const char *val
     return true;
 }
 
-static void set_known(native *n, const char *key, size_t klen, const char *val, size_t vlen)
+/* Index of a key with a meaning in known_keys, or -1. */
+static int known_key(const char *key, size_t klen)
 {
-    char **dst = klen == 4 && !memcmp(key, "name", 4)               ? &n->name
-                 : klen == 11 && !memcmp(key, "description", 11) ? &n->description
-                 : klen == 6 && !memcmp(key, "source", 6)        ? &n->source
-                                                                  : NULL;
-    if (!dst)
-        return;
-    free(*dst);
-    *dst = strndup(val, vlen);
+    for (int i = 0; i < 4; i++)
+        if (strlen(known_keys[i]) == klen && !memcmp(key, known_keys[i], klen))
+            return i;
+    return -1;
+}
+
+/* A key with a meaning may be given once: which of two names would a
+ * reader believe? */
+static bool first_time(native *n, int k)
+{
+    hb_line *l = &n->l;
+    if (k < 0)
+        return true;
+    if (n->known_line[k]) {
+        hb_diag_error(l->d, l->file, l->no, "expected one '#! %s:' line, got a second one "
+                      "(the first is at line %u)", known_keys[k], n->known_line[k]);
+        return false;
+    }
+    n->known_line[k] = l->no;
+    return true;
+}
+
+static void set_known(native *n, int k, const char *val, size_t vlen)
+{
+    char **dst = k == 0 ? &n->name : k == 1 ? &n->description : k == 2 ? &n->source : NULL;
+    if (dst)
+        *dst = strndup(val, vlen);
 }
 
 /* "#! ops: N": the number of operations the file should hold. */
@@ -100,8 +124,11 @@ static void metadata(native *n)
     const char *v = colon + 1;
     while (v < e && hb_is_blank(*v))
         v++;
-    set_known(n, s, (size_t)(k_end - s), v, (size_t)(e - v));
-    if (k_end - s == 3 && !memcmp(s, "ops", 3))
+    int k = known_key(s, (size_t)(k_end - s));
+    if (!first_time(n, k))
+        return;
+    set_known(n, k, v, (size_t)(e - v));
+    if (k == 3)
         ops_count(n, v, (size_t)(e - v));
     if (!append_meta(n, s, (size_t)(k_end - s), v, (size_t)(e - v)))
         hb_diag_error(l->d, l->file, l->no, "out of memory");

@@ -4,7 +4,10 @@
  *
  *   - the header is 3 or 4 integers (an optional suggested heap size, then
  *     ids, ops, weight), one or more per line; its counts are advisory, and
- *     a mismatch with the ops present is a warning;
+ *     a mismatch with the ops present is a warning, except fewer ops than
+ *     the header says: the file was cut short, an error;
+ *   - "f -1" (any negative id on f) is free(NULL), as programs recorded
+ *     into this format write it; a negative id on a or r is an error;
  *   - blank lines and '#' comments are skipped; CRLF is accepted;
  *   - "r" of a never-allocated id is realloc(NULL, n), a malloc (warning);
  *     "f" of a never-allocated id is skipped (warning); "a" of a live id
@@ -27,7 +30,7 @@ typedef struct rep {
     unsigned hdr_line[MAX_HEADER];
     unsigned nhdr;
     bool in_ops;       /* the header is over                        */
-    uint64_t op_lines; /* a, r and f lines, skipped ones included   */
+    uint64_t op_lines; /* lines after the header, bad ones included */
 } rep;
 
 static void header_line(rep *r)
@@ -71,10 +74,56 @@ static void check_counts(rep *r)
         hb_diag_warning(r->l.d, r->l.file, r->hdr_line[i],
                         "header says %llu ids, the trace uses %llu",
                         (unsigned long long)r->hdr[i], (unsigned long long)ids);
-    if (r->hdr[i + 1] != r->op_lines)
+    /* Headers in the wild are sometimes one below the real count; fewer
+     * operations than the header says means the file was cut short. */
+    if (r->hdr[i + 1] > r->op_lines)
+        hb_diag_error(r->l.d, r->l.file, r->hdr_line[i + 1],
+                      "header says %llu operations, the trace has %llu (truncated?)",
+                      (unsigned long long)r->hdr[i + 1], (unsigned long long)r->op_lines);
+    else if (r->hdr[i + 1] != r->op_lines)
         hb_diag_warning(r->l.d, r->l.file, r->hdr_line[i + 1],
                         "header says %llu operations, the trace has %llu",
                         (unsigned long long)r->hdr[i + 1], (unsigned long long)r->op_lines);
+}
+
+/* The next field starts with '-': a negative id. */
+static bool negative_next(hb_line *l)
+{
+    hb_line_skip_blanks(l);
+    return l->p < l->end && *l->p == '-';
+}
+
+/* ID of a or r: a negative one gets its own message. */
+static bool alloc_id(hb_line *l, uint64_t *id)
+{
+    if (negative_next(l)) {
+        const char *tok = l->p;
+        size_t n = 0;
+        hb_line_token(l, &tok, &n);
+        hb_field_bad(l, "a non-negative ID (a negative id is free(NULL), allowed on f only)",
+                     tok, n);
+        return false;
+    }
+    return hb_field_u64(l, "ID", id);
+}
+
+/* "f -N": free(NULL).  False when the field is not a negative id. */
+static bool free_null(rep *r)
+{
+    hb_line *l = &r->l;
+    const char *tok = l->p;
+    size_t n = 1;
+    uint64_t v;
+    if (!negative_next(l))
+        return false;
+    hb_line_token(l, &tok, &n);
+    if (hb_parse_dec(tok + 1, n - 1, &v) == HB_NUM_BAD) {
+        hb_field_bad(l, "a decimal integer for ID", tok, n);
+        return true;
+    }
+    if (hb_field_end(l))
+        hb_tb_free_null(&r->b, l->no);
+    return true;
 }
 
 static void op_line(rep *r, const char *tok, size_t n)
@@ -84,19 +133,18 @@ static void op_line(rep *r, const char *tok, size_t n)
     r->op_lines++;
     switch (n == 1 ? *tok : '\0') {
     case 'a':
-        if (hb_field_u64(l, "ID", &id) && hb_field_size(l, "SIZE", &size) && hb_field_end(l))
+        if (alloc_id(l, &id) && hb_field_size(l, "SIZE", &size) && hb_field_end(l))
             hb_tb_alloc(&r->b, HB_OP_MALLOC, id, size, 0, l->no);
         break;
     case 'r':
-        if (hb_field_u64(l, "ID", &id) && hb_field_size(l, "SIZE", &size) && hb_field_end(l))
+        if (alloc_id(l, &id) && hb_field_size(l, "SIZE", &size) && hb_field_end(l))
             hb_tb_realloc(&r->b, id, id, size, l->no);
         break;
     case 'f':
-        if (hb_field_u64(l, "ID", &id) && hb_field_end(l))
+        if (!free_null(r) && hb_field_u64(l, "ID", &id) && hb_field_end(l))
             hb_tb_free(&r->b, id, l->no);
         break;
-    default:
-        r->op_lines--;
+    default: /* a line that is there but unreadable is not missing */
         hb_field_bad(l, r->in_ops || r->nhdr ? "an operation (a, r or f)"
                                              : "a header integer or an operation (a, r or f)",
                      tok, n);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/units.h"
 
@@ -26,6 +27,40 @@ int hb_yaml_fail(hb_yaml *y, const yaml_node_t *n, const char *fmt, ...)
     return -1;
 }
 
+/* The pair of map whose key node is the same scalar as that of pair i,
+ * before it; NULL if none. */
+static yaml_node_t *earlier_key(hb_yaml *y, yaml_node_t *map, size_t i)
+{
+    yaml_node_pair_t *pairs = map->data.mapping.pairs.start;
+    const char *k = hb_yaml_str(yaml_document_get_node(&y->doc, pairs[i].key));
+    for (size_t j = 0; k && j < i; j++) {
+        yaml_node_t *kn = yaml_document_get_node(&y->doc, pairs[j].key);
+        const char *s = hb_yaml_str(kn);
+        if (s && !strcmp(s, k))
+            return kn;
+    }
+    return NULL;
+}
+
+/* libyaml keeps every pair of a mapping, and a reader that takes the first
+ * would silently ignore a second "repetitions:".  Every mapping of the
+ * document is checked; the nodes are a flat array, so no recursion. */
+static int no_duplicate_keys(hb_yaml *y)
+{
+    for (yaml_node_t *n = y->doc.nodes.start; n < y->doc.nodes.top; n++) {
+        for (size_t i = 1; i < hb_yaml_map_len(n); i++) {
+            yaml_node_t *first = earlier_key(y, n, i);
+            if (!first)
+                continue;
+            yaml_node_t *kn = yaml_document_get_node(&y->doc, n->data.mapping.pairs.start[i].key);
+            return hb_yaml_fail(y, kn, "%s: expected each key once in a mapping, got it again "
+                                "(first given at line %zu, column %zu)", hb_yaml_str(kn),
+                                first->start_mark.line + 1, first->start_mark.column + 1);
+        }
+    }
+    return 0;
+}
+
 static int load_with(hb_yaml *y, yaml_parser_t *p)
 {
     if (!yaml_parser_load(p, &y->doc)) {
@@ -40,7 +75,7 @@ static int load_with(hb_yaml *y, yaml_parser_t *p)
     y->loaded = true;
     if (!yaml_document_get_root_node(&y->doc))
         return hb_yaml_fail(y, NULL, "the file is empty; expected a YAML mapping");
-    return 0;
+    return no_duplicate_keys(y);
 }
 
 static void reset(hb_yaml *y, const char *name)
@@ -51,7 +86,15 @@ static void reset(hb_yaml *y, const char *name)
 
 int hb_yaml_load(hb_yaml *y, const char *path)
 {
+    struct stat st;
     reset(y, path);
+    /* by name first: opening a FIFO waits for a writer */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(y->err, sizeof y->err, "%s: error: expected a YAML file, got %s", path,
+                 S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+                 : S_ISCHR(st.st_mode) ? "a character device" : "not a regular file");
+        return -1;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(y->err, sizeof y->err, "%s: error: cannot open: %s", path, strerror(errno));

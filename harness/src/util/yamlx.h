@@ -23,7 +23,8 @@ typedef struct hb_yaml {
 } hb_yaml;
 
 /* Parses path.  Returns 0, or -1 with y->err set (syntax errors carry the
- * parser's line and column).  An empty file is an error. */
+ * parser's line and column).  An empty file is an error, and so is a key
+ * given twice in one mapping, at any level. */
 int hb_yaml_load(hb_yaml *y, const char *path);
 
 /* The same from a buffer; name is used in messages. */
