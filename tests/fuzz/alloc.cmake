@@ -7,6 +7,11 @@ if(NOT HB_FUZZ OR NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
   return()
 endif()
 
+# The configuration reader checks symbols: with the lab contract's parser.
+if(TARGET hb_fuzz_core)
+  target_sources(hb_fuzz_core PRIVATE ${PROJECT_SOURCE_DIR}/harness/src/load/load_lab.c)
+endif()
+
 # Coverage guides the fuzzer through the allocator's code only: the model's
 # byte-by-byte fill and compare loops, instrumented, would take most of
 # every run and steer the fuzzer by block sizes alone.
