@@ -51,6 +51,7 @@ usage: ./run_bench.sh COMMAND [ARGS]
   selfbench            heapbench scaling, hyperfine over whole replays, the
                        harness's own cost (reference loop, null allocator,
                        loading) and the checks of the time and memory figures
+  fuzz-allocators [S]  libFuzzer on each suite allocator for S seconds (clang)
   fuzz TARGET SECONDS  run one libFuzzer target (needs clang) under ASan/UBSan;
                        targets: trace_native trace_rep trace_mtrace trace_cache config
   help [COMMAND]       this text, or what COMMAND does (also COMMAND --help)
@@ -60,7 +61,8 @@ results/latest -> the newest run (its charts: results/latest/plots/).
 EOF
 }
 
-COMMANDS=(all quick deps build gen run plots report test list plan record trace selfbench fuzz help)
+COMMANDS=(all quick deps build gen run plots report test list plan record trace selfbench fuzz
+          fuzz-allocators help)
 
 # What one command does: its lines of the usage text.
 help_for() {
@@ -246,6 +248,7 @@ cmd_test() {
     cmake --build "$ASAN_BUILD" -j "$JOBS"
     ctest --test-dir "$ASAN_BUILD" --output-on-failure -j 2 -L '^(allocators|trace|run|fuzz)$'
     fuzz_all
+    fuzz_allocators "${HB_FUZZ_ALLOC_SECONDS:-5}"
 }
 
 # True when clang can build a libFuzzer binary here.
@@ -604,6 +607,40 @@ cmd_quick() {
     return "$rc"
 }
 
+# The suite allocators' libFuzzer targets (tests/fuzz/fuzz_alloc.c, one per
+# allocator, built with the other fuzz targets): first every saved input of
+# tests/fuzz/regressions/alloc_NAME/ once, then SECONDS of fuzzing each
+# (default 20), new inputs kept in $FUZZ_BUILD/corpus/alloc_NAME.  Without
+# clang it says so and succeeds: the gcc build needs none of it.
+fuzz_allocators() {
+    local secs=${1:-20} bin name regress seeds rc=0
+    [[ $secs =~ ^[0-9]+$ ]] || die "fuzz-allocators: expected a number of seconds, got '$secs'"
+    if ! have_libfuzzer; then
+        say "fuzz-allocators: skipped (no clang with libFuzzer; ./run_bench.sh deps installs it)"
+        return 0
+    fi
+    fuzz_build
+    mkdir -p "$FUZZ_BUILD/crashes"
+    for bin in "$FUZZ_BUILD"/fuzz/fuzz_alloc_*; do
+        name=${bin##*/fuzz_alloc_}
+        regress=tests/fuzz/regressions/alloc_$name
+        seeds=()
+        mkdir -p "$FUZZ_BUILD/corpus/alloc_$name"
+        if compgen -G "$regress/*" >/dev/null; then
+            seeds=("$regress")
+            "$bin" "$regress"/* >/dev/null 2>&1 ||
+                { say "fuzz-allocators: $name fails a saved input of $regress"; rc=1; continue; }
+        fi
+        "$bin" -max_total_time="$secs" -max_len=4096 -len_control=20 -rss_limit_mb=2048 \
+            -artifact_prefix="$FUZZ_BUILD/crashes/$name-" "$FUZZ_BUILD/corpus/alloc_$name" \
+            "${seeds[@]}" >"$FUZZ_BUILD/fuzz_alloc_$name.log" 2>&1 ||
+            { say "fuzz-allocators: $name: a failing input, see $FUZZ_BUILD/fuzz_alloc_$name.log" \
+                  "and $FUZZ_BUILD/crashes/; once fixed, put it into $regress/"; rc=1; continue; }
+        say "fuzz-allocators: $name: no failure in ${secs}s"
+    done
+    return "$rc"
+}
+
 main() {
     local cmd=${1:-help}
     [ $# -eq 0 ] || shift
@@ -643,6 +680,7 @@ main() {
         record) need_build; exec "$HB" record "$@" ;;
         trace) need_build; exec "$HB" trace "$@" ;;
         selfbench) cmd_selfbench ;;
+        fuzz-allocators) fuzz_allocators "$@" ;;
         fuzz) cmd_fuzz "$@" ;;
         help | -h | --help)
             if [ $# -gt 0 ] && [[ " ${COMMANDS[*]} " == *" $1 "* ]]; then help_for "$1"; else usage; fi ;;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "load/load.h"
 #include "run/config.h"
 #include "run/registry.h"
 #include "run/tracefind.h"
@@ -16,6 +17,26 @@ static void usage(FILE *f)
                "Lists the allocators of FILE (default bench.yaml) with their library and\n"
                "whether it can be loaded, then the traces its globs match, each file once.\n"
                "Exits 1 when a required library is missing or two traces share a name.\n");
+}
+
+/* A library given by path with the lab-report contract: the symbols bound
+ * to its roles, as the config's symbols: choose them.  A choice that does
+ * not bind is reported here, before any cell runs. */
+static int print_lab_symbols(const hb_alloc_spec *a, const hb_alloc_where *w)
+{
+    char err[1024], bound[4 * HB_SYMBOL_MAX + 64];
+    hb_load_opts o = { .symbols = a->symbols };
+    hb_loaded *l = hb_load(w->target, &o, err, sizeof err);
+    if (!l && a->symbols)
+        printf("  %-12s symbols: %s\n", "", err);
+    if (l && l->contract == HB_CONTRACT_LAB) {
+        hb_lab_describe(&l->lab, bound, sizeof bound);
+        printf("  %-12s symbols: %s%s%s\n", "", bound,
+               l->lab.unused_alloc ? "; also defines " : "",
+               l->lab.unused_alloc ? l->lab.unused_alloc : "");
+    }
+    hb_unload(l);
+    return !l && a->symbols;
 }
 
 static int list_allocators(const hb_config *cfg)
@@ -34,6 +55,8 @@ static int list_allocators(const hb_config *cfg)
                w.library, a->options ? "  options: " : "", a->options ? a->options : "");
         if (!w.available && !optional)
             printf("  %-12s %-8s %-28s (%s)\n", "", "", "", w.reason);
+        if (w.available && w.kind == HB_AK_LIBRARY)
+            missing += print_lab_symbols(a, &w);
     }
     return missing;
 }

@@ -36,14 +36,17 @@
 #include "run/tracefind.h"
 #include "trace/trace.h"
 #include "util/units.h"
+#include "verify/verify.h"
 
 #define TLS_TUNABLE "glibc.rtld.optional_static_tls"
 #define TLS_RESERVE "0x40000"
 
 typedef struct run_args {
-    bool csv, header, no_cache, isolate;
+    bool csv, header, no_cache, isolate, check;
+    const char *check_every; /* --check: ops between check() calls */
     unsigned rep;
     const char *name, *opts, *spec, *trace;
+    const char *symbols; /* lab contract: ROLE=NAME,... */
     size_t arena, limit;
     unsigned timing;
     const char *timing_arg; /* as given, for the isolated child */
@@ -78,6 +81,8 @@ static void usage(FILE *f)
         "  --arena SIZE          arena of a lab-report allocator (default 256MiB)\n"
         "  --limit SIZE          most bytes the memory source hands out (default: none)\n"
         "  --opts K=V,...        options passed to the allocator's create()\n"
+        "  --symbols ROLE=NAME,... the lab-report functions to bind: roles create,\n"
+        "                        alloc, free, destroy (default: the contract's names)\n"
         "  --timing MODE         per-op, throughput or both (default both)\n"
         "  --passes N            least throughput passes (default 5)\n"
         "  --min-time DURATION   least total time of the throughput passes (default 0.3s)\n"
@@ -85,6 +90,11 @@ static void usage(FILE *f)
         "  --latency-passes N    latency passes, 1 to 16 (default 3)\n"
         "  --series FILE         write the memory-over-time series (CSV) to FILE\n"
         "  --no-cache            do not read or write the binary trace cache\n"
+        "  --check               validation mode: one untimed replay that checks every\n"
+        "                        block (alignment, ownership, overlap, contents) and\n"
+        "                        runs the allocator's check(); status corrupt names\n"
+        "                        the first problem (docs/running.md)\n"
+        "  --check-every N       with --check: ops between check() calls (default 1000)\n"
         "  --isolate             replay in a child process, so that a crash or a hang\n"
         "                        still gives a result: status crashed (signal and op)\n"
         "                        or timeout, as heapbench bench records it\n"
@@ -176,6 +186,16 @@ static int parse_valued(run_args *a, int argc, char **argv, int *i)
         a->name = v;
     } else if ((v = opt_value(argc, argv, i, "--opts"))) {
         a->opts = v;
+    } else if ((v = opt_value(argc, argv, i, "--check-every"))) {
+        if (!*v || strspn(v, "0123456789") != strlen(v) || !strtoull(v, NULL, 10))
+            return bad_usage("--check-every expects a positive whole number, got '%s'", v);
+        a->check_every = v;
+    } else if ((v = opt_value(argc, argv, i, "--symbols"))) {
+        hb_lab_names names;
+        char why[256];
+        if (hb_lab_parse_symbols(v, &names, why, sizeof why))
+            return bad_usage("--%s", why);
+        a->symbols = v;
     } else if ((v = opt_value(argc, argv, i, "--arena"))) {
         if (hb_parse_size(v, &bytes) || !bytes)
             return bad_usage("--arena expects a size such as 256MiB, got '%s'", v);
@@ -216,6 +236,8 @@ static int parse_args(run_args *a, int argc, char **argv)
             a->no_cache = true;
         } else if (!strcmp(s, "--isolate")) {
             a->isolate = true;
+        } else if (!strcmp(s, "--check")) {
+            a->check = true;
         } else if (s[0] == '-' && s[1]) {
             if (parse_valued(a, argc, argv, &i))
                 return 2;
@@ -290,6 +312,16 @@ static int emit_load_error(const run_args *a, const char *alloc, const char *tra
     return 1;
 }
 
+static void print_lab_symbols(const hb_loaded *l)
+{
+    char bound[4 * HB_SYMBOL_MAX + 64];
+    hb_lab_describe(&l->lab, bound, sizeof bound);
+    printf("  symbols: %s\n", bound);
+    if (l->lab.unused_alloc)
+        printf("  also defines %s, not bound (choose with --symbols alloc=NAME)\n",
+               l->lab.unused_alloc);
+}
+
 static void print_about(const hb_loaded *l)
 {
     const hb_allocator *api = l->api;
@@ -297,6 +329,8 @@ static void print_about(const hb_loaded *l)
     printf("%s: %s contract%s%s; footprint: resident, reserved by %s\n", l->name,
            hb_contract_name(l->contract), l->path[0] ? ", " : "", l->path,
            reserved[l->footprint]);
+    if (l->contract == HB_CONTRACT_LAB)
+        print_lab_symbols(l);
     if (!api->realloc || !api->calloc || !api->aligned_alloc)
         printf("  emulated by the harness:%s%s%s\n", api->realloc ? "" : " realloc",
                api->calloc ? "" : " calloc", api->aligned_alloc ? "" : " aligned_alloc");
@@ -305,7 +339,7 @@ static void print_about(const hb_loaded *l)
 static int run_cell(const run_args *a, const hb_trace *t)
 {
     char err[1024];
-    hb_load_opts lo = { .arena_size = a->arena };
+    hb_load_opts lo = { .arena_size = a->arena, .symbols = a->symbols };
     hb_loaded *l = hb_load(a->spec, &lo, err, sizeof err);
     if (!l) {
         char label[64];
@@ -320,7 +354,11 @@ static int run_cell(const run_args *a, const hb_trace *t)
                           .series_path = a->series };
     if (!a->csv)
         print_about(l);
-    int rc = hb_replay(l, t, &cfg, &r);
+    if (!a->csv && a->check)
+        printf("  validation mode: every block and byte checked, no timed pass\n");
+    hb_verify_cfg vc = { .options = a->opts, .limit = a->limit,
+                         .check_every = a->check_every ? strtoull(a->check_every, NULL, 10) : 0 };
+    int rc = a->check ? hb_verify(l, t, &vc, &r) : hb_replay(l, t, &cfg, &r);
     hb_unload(l);
     if (rc != 0)
         return emit_load_error(a, r.allocator, r.trace, r.detail);
@@ -366,6 +404,8 @@ static void child_argv(const run_args *a, argv_list *l)
         push(l, "--name"), push(l, a->name);
     if (a->opts)
         push(l, "--opts"), push(l, a->opts);
+    if (a->symbols)
+        push(l, "--symbols"), push(l, a->symbols);
     if (a->arena) {
         snprintf(l->num[1], sizeof l->num[1], "%zu", a->arena);
         push(l, "--arena"), push(l, l->num[1]);
@@ -378,6 +418,10 @@ static void child_argv(const run_args *a, argv_list *l)
         push(l, "--timing"), push(l, a->timing_arg);
     if (a->no_cache)
         push(l, "--no-cache");
+    if (a->check)
+        push(l, "--check");
+    if (a->check_every)
+        push(l, "--check-every"), push(l, a->check_every);
     for (int k = 0; k < 4; k++)
         if (a->pass_arg[k])
             push(l, pass_opt[k]), push(l, a->pass_arg[k]);

@@ -35,6 +35,32 @@ static const struct { const char *name, *soname; } system_libs[] = {
     { "tcmalloc", "libtcmalloc_minimal.so.4" },
 };
 
+/* A libc-contract library's calls to its own malloc and free by name (a
+ * calloc written as malloc + memset, a realloc as malloc + memcpy + free)
+ * must reach the library itself, as they do when it is preloaded:
+ * RTLD_DEEPBIND puts a library's own definitions ahead of the process's for
+ * the references it makes.  For the other contracts it changes nothing they
+ * rely on, so one rule serves all.  The address
+ * sanitizer's runtime refuses deep binding (it must see every malloc), so
+ * a sanitized harness loads without it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HB_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HB_SANITIZED 1
+#endif
+#endif
+#ifdef HB_SANITIZED
+#define DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL)
+#else
+#define DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND)
+#endif
+
+bool hb_load_binds_to_self(void)
+{
+    return (DLOPEN_FLAGS & RTLD_DEEPBIND) != 0;
+}
+
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -195,24 +221,58 @@ static int try_native(hb_loaded *l, hb_allocator_entry entry, char *err, size_t 
     return 0;
 }
 
-static bool try_lab(hb_loaded *l)
+/* The symbol of role r: the name chosen for it, else the first of the
+ * role's default names the library defines; its name goes to l->lab.bound. */
+static void *bind_role(hb_loaded *l, const hb_lab_names *want, enum hb_lab_role r)
 {
-    void *h = l->dl;
-    l->lab.create = (void *(*)(void *, size_t))own_sym(h, "create_memory_manager");
-    l->lab.allocate = (void *(*)(void *, size_t))own_sym(h, "allocate_memory");
-    l->lab.allocate_name = "allocate_memory";
-    if (!l->lab.allocate) {
-        l->lab.allocate = (void *(*)(void *, size_t))own_sym(h, "malloc_my_realize");
-        l->lab.allocate_name = "malloc_my_realize";
+    const char *chosen[2] = { want->name[r], NULL };
+    const char *const *names = want->name[r][0] ? chosen : hb_lab_default_names(r);
+    for (; *names; names++) {
+        void *p = own_sym(l->dl, *names);
+        if (p) {
+            snprintf(l->lab.bound.name[r], HB_SYMBOL_MAX, "%s", *names);
+            return p;
+        }
     }
-    l->lab.release = (void (*)(void *, void *))own_sym(h, "release_memory");
-    l->lab.destroy = (void (*)(void *))own_sym(h, "destroy_memory_manager");
-    if (!l->lab.create || !l->lab.allocate || !l->lab.release || !l->lab.destroy)
-        return false;
+    return NULL;
+}
+
+/* A default allocation name the library defines besides the one bound
+ * (allocate_memory is at times an internal helper of malloc_my_realize). */
+static const char *unused_alloc(const hb_loaded *l)
+{
+    for (const char *const *n = hb_lab_default_names(HB_LAB_ALLOC); *n; n++)
+        if (strcmp(*n, l->lab.bound.name[HB_LAB_ALLOC]) && own_sym(l->dl, *n))
+            return *n;
+    return NULL;
+}
+
+/* 1 when the lab-report contract is bound, 0 when the library does not
+ * have it, -1 (err set) when a chosen symbol is missing. */
+static int try_lab(hb_loaded *l, const hb_lab_names *want, char *err, size_t errlen)
+{
+    void *fn[HB_LAB_ROLES];
+    for (int r = 0; r < HB_LAB_ROLES; r++) {
+        fn[r] = bind_role(l, want, (enum hb_lab_role)r);
+        if (!fn[r] && want->name[r][0]) {
+            seterr(err, errlen, "%s: symbols %s=%s: the library does not define %s", l->path,
+                   hb_lab_role_name((enum hb_lab_role)r), want->name[r], want->name[r]);
+            return -1;
+        }
+    }
+    for (int r = 0; r < HB_LAB_ROLES; r++)
+        if (!fn[r])
+            return 0;
+    l->lab.create = (void *(*)(void *, size_t))fn[HB_LAB_CREATE];
+    l->lab.allocate = (void *(*)(void *, size_t))fn[HB_LAB_ALLOC];
+    l->lab.release = (void (*)(void *, void *))fn[HB_LAB_FREE];
+    l->lab.destroy = (void (*)(void *))fn[HB_LAB_DESTROY];
+    l->lab.allocate_name = l->lab.bound.name[HB_LAB_ALLOC];
+    l->lab.unused_alloc = want->name[HB_LAB_ALLOC][0] ? NULL : unused_alloc(l);
     l->contract = HB_CONTRACT_LAB;
     l->footprint = HB_FOOTPRINT_ARENA;
     l->api = hb_lab_adapter();
-    return true;
+    return 1;
 }
 
 static bool try_libc(hb_loaded *l)
@@ -288,15 +348,43 @@ static void no_contract_error(hb_loaded *l, char *err, size_t errlen)
            found[0] ? "; the library defines only " : "", found);
 }
 
-static int detect_contract(hb_loaded *l, char *err, size_t errlen)
+static bool any_chosen(const hb_lab_names *want)
 {
+    for (int r = 0; r < HB_LAB_ROLES; r++)
+        if (want->name[r][0])
+            return true;
+    return false;
+}
+
+/* Chosen symbols name the lab-report contract: the library must have it. */
+static int detect_contract(hb_loaded *l, const hb_lab_names *want, char *err, size_t errlen)
+{
+    bool chosen = any_chosen(want);
     void *entry = own_sym(l->dl, HB_ALLOCATOR_SYMBOL);
+    if (entry && chosen) {
+        seterr(err, errlen, "%s: symbols are chosen for the lab-report contract, but the library "
+               "has the native one (%s)", l->path, HB_ALLOCATOR_SYMBOL);
+        return -1;
+    }
     if (entry) {
         hb_allocator_entry fn;
         memcpy(&fn, &entry, sizeof fn); /* object to function pointer, as dlsym intends */
         return try_native(l, fn, err, errlen);
     }
-    if (try_lab(l) || try_libc(l))
+    int lab = try_lab(l, want, err, errlen);
+    if (lab < 0)
+        return -1;
+    if (lab == 0 && chosen) {
+        int r = 0;
+        while (r < HB_LAB_ROLES - 1 && l->lab.bound.name[r][0])
+            r++;
+        const char *role = hb_lab_role_name((enum hb_lab_role)r);
+        seterr(err, errlen, "%s: no lab-report contract: no symbol for role %s (looked for %s; "
+               "choose one with symbols %s=NAME)", l->path, role,
+               hb_lab_default_names((enum hb_lab_role)r)[0], role);
+        return -1;
+    }
+    if (lab || try_libc(l))
         return 0;
     no_contract_error(l, err, errlen);
     return -1;
@@ -345,9 +433,21 @@ hb_loaded *hb_load(const char *spec, const hb_load_opts *opts, char *err, size_t
         return NULL;
     }
     l->arena_size = opts && opts->arena_size ? opts->arena_size : HB_DEFAULT_ARENA;
+    hb_lab_names want;
+    memset(&want, 0, sizeof want);
+    if (opts && opts->symbols && hb_lab_parse_symbols(opts->symbols, &want, err, errlen) != 0) {
+        free(l);
+        return NULL;
+    }
     if (!spec || !*spec || resolve(spec, l, err, errlen) != 0) {
         if (!spec || !*spec)
             seterr(err, errlen, "empty allocator spec");
+        free(l);
+        return NULL;
+    }
+    if (!l->path[0] && any_chosen(&want)) {
+        seterr(err, errlen, "mmap: symbols are chosen for the lab-report contract, but the "
+               "built-in baseline has the native one");
         free(l);
         return NULL;
     }
@@ -358,7 +458,7 @@ hb_loaded *hb_load(const char *spec, const hb_load_opts *opts, char *err, size_t
         l->footprint = HB_FOOTPRINT_MEMSRC;
         return l;
     }
-    l->dl = dlopen(l->path, RTLD_NOW | RTLD_LOCAL);
+    l->dl = dlopen(l->path, DLOPEN_FLAGS);
     if (!l->dl) {
         const char *why = dlerror();
         bool tls = why && strstr(why, "static TLS");
@@ -369,7 +469,7 @@ hb_loaded *hb_load(const char *spec, const hb_load_opts *opts, char *err, size_t
         free(l);
         return NULL;
     }
-    if (detect_contract(l, err, errlen) != 0) {
+    if (detect_contract(l, &want, err, errlen) != 0) {
         hb_unload(l);
         return NULL;
     }

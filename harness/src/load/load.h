@@ -45,8 +45,19 @@ enum hb_footprint {
 #define HB_DEFAULT_ARENA ((size_t)256 << 20)
 
 typedef struct hb_load_opts {
-    size_t arena_size; /* lab contract: bytes of the arena (0: 256 MiB) */
+    size_t arena_size;   /* lab contract: bytes of the arena (0: 256 MiB)  */
+    const char *symbols; /* lab contract: "alloc=NAME,free=NAME,..." or NULL */
 } hb_load_opts;
+
+/* The four roles of the lab-report contract, in the order of its calls. */
+enum hb_lab_role { HB_LAB_CREATE, HB_LAB_ALLOC, HB_LAB_FREE, HB_LAB_DESTROY, HB_LAB_ROLES };
+
+#define HB_SYMBOL_MAX 64
+
+/* A symbol name per role; "" where the default names are looked up. */
+typedef struct hb_lab_names {
+    char name[HB_LAB_ROLES][HB_SYMBOL_MAX];
+} hb_lab_names;
 
 /* The functions of the two foreign contracts, as found by dlsym. */
 typedef struct hb_lab_fns {
@@ -54,7 +65,10 @@ typedef struct hb_lab_fns {
     void *(*allocate)(void *mgr, size_t size);
     void (*release)(void *mgr, void *ptr);
     void (*destroy)(void *mgr);
-    const char *allocate_name; /* "allocate_memory" or "malloc_my_realize" */
+    hb_lab_names bound;        /* the symbol bound to each role           */
+    const char *allocate_name; /* bound.name[HB_LAB_ALLOC]                */
+    const char *unused_alloc;  /* a default allocation name the library
+                                  also defines, not bound; NULL if none    */
 } hb_lab_fns;
 
 typedef struct hb_libc_fns {
@@ -95,6 +109,11 @@ hb_loaded *hb_load(const char *spec, const hb_load_opts *opts, char *err, size_t
 
 void hb_unload(hb_loaded *l);
 
+/* True when a library's references to the symbols it defines bind to its
+ * own definitions (RTLD_DEEPBIND); false in a sanitized build, whose
+ * runtime does not allow it. */
+bool hb_load_binds_to_self(void);
+
 /* Opens a heap: native and baseline call create(src, options); lab maps the
  * arena from src and calls create_memory_manager; libc returns the process
  * heap (src unused).  NULL with a reason in err on failure. */
@@ -130,5 +149,20 @@ void *hb_lab_open(const hb_lab_fns *fns, const hb_memsrc *src, size_t arena,
                   char *err, size_t errlen);
 void hb_lab_close(void *heap);
 bool hb_lab_arena(const void *heap, void **base, size_t *len);
+
+/* "create", "alloc", "free", "destroy": the role names of --symbols. */
+const char *hb_lab_role_name(enum hb_lab_role r);
+
+/* The names a role is looked up by when no symbol is chosen for it, NULL
+ * terminated, the preferred first. */
+const char *const *hb_lab_default_names(enum hb_lab_role r);
+
+/* Parses "ROLE=NAME,ROLE=NAME" (roles as hb_lab_role_name says) into out.
+ * Returns 0, or -1 naming the unknown role, the empty or repeated one, or
+ * the malformed pair in err. */
+int hb_lab_parse_symbols(const char *spec, hb_lab_names *out, char *err, size_t errlen);
+
+/* "create=NAME alloc=NAME free=NAME destroy=NAME" of the bound symbols. */
+void hb_lab_describe(const hb_lab_fns *f, char *out, size_t outlen);
 
 #endif /* HB_LOAD_H */

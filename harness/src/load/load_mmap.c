@@ -178,7 +178,7 @@ static int mm_check(void *heap, char *msg, size_t msglen)
     mm_heap *h = heap;
     size_t n = 0;
     for (hdr *b = h->blocks, *prev = NULL; b; prev = b, b = b->next, n++) {
-        if (b->prev != prev || b->offset < HDR || b->offset >= b->map_len) {
+        if (b->prev != prev || b->offset < HDR || b->offset > b->map_len) {
             if (msg && msglen)
                 snprintf(msg, msglen, "block %zu of the list has a bad header", n);
             return 1;

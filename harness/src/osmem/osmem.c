@@ -290,15 +290,29 @@ const hb_memsrc *hb_osmem_source(hb_osmem *m) { return &m->iface; }
 
 const hb_osmem_stats *hb_osmem_stats_of(const hb_osmem *m) { return &m->st; }
 
+static bool slot_holds(const map_slot *sl, uintptr_t a, size_t len)
+{
+    return sl->addr && a >= sl->addr && a - sl->addr <= sl->len && len <= sl->len - (a - sl->addr);
+}
+
+/* Mappings are found by their start, a page boundary: a block near the
+ * start of its mapping (the usual case) is found by looking up the few
+ * pages below it; anything else by a walk over the table. */
+#define NEAR_PAGES 4
+
 bool hb_osmem_contains(const hb_osmem *m, const void *p, size_t len)
 {
     uintptr_t a = (uintptr_t)p;
     if (a >= (uintptr_t)m->base && a <= (uintptr_t)m->brk && len <= (uintptr_t)m->brk - a)
         return true;
-    for (size_t i = 0; i < m->nslots; i++) {
-        uintptr_t s = m->slots[i].addr;
-        if (s && a >= s && a - s <= m->slots[i].len && len <= m->slots[i].len - (a - s))
+    uintptr_t page = a & ~(uintptr_t)(m->page - 1);
+    for (uintptr_t k = 0; k < NEAR_PAGES && page >= k * m->page; k++) {
+        size_t i = table_find(m, page - k * m->page);
+        if (i != SIZE_MAX && slot_holds(&m->slots[i], a, len))
             return true;
     }
+    for (size_t i = 0; i < m->nslots; i++)
+        if (slot_holds(&m->slots[i], a, len))
+            return true;
     return false;
 }

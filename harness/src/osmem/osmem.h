@@ -46,7 +46,8 @@ const hb_memsrc *hb_osmem_source(hb_osmem *m);
 const hb_osmem_stats *hb_osmem_stats_of(const hb_osmem *m);
 
 /* True when [p, p+len) lies wholly below the break or inside one live
- * mapping.  Linear in the number of mappings: for tests and validation. */
+ * mapping.  Constant time for a block in the first pages of its mapping,
+ * else linear in the number of mappings: for tests and validation. */
 bool hb_osmem_contains(const hb_osmem *m, const void *p, size_t len);
 
 #endif /* HB_OSMEM_H */

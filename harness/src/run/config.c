@@ -5,13 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "load/load.h"
 #include "run/registry.h"
 #include "util/yamlx.h"
 
 static const char *const top_keys[] = { "allocators", "traces", "repetitions", "arena",
                                         "timing", "timeout", "optional", "passes",
-                                        "min_time", "max_time", "latency_passes", NULL };
+                                        "min_time", "max_time", "latency_passes", "check",
+                                        NULL };
 static const char *const alloc_keys[] = { "name", "path", "options", "arena", "max_ops",
+                                          "symbols",
                                           NULL };
 static const char *const default_optional[] = { "jemalloc", "mimalloc", "tcmalloc", NULL };
 
@@ -86,6 +89,33 @@ static int read_options(hb_yaml *y, yaml_node_t *n, char **out)
     return 0;
 }
 
+/* symbols: "ROLE=NAME,..." or a mapping of ROLE: NAME, checked by the
+ * loader's own parser and kept as the string form run --symbols takes. */
+static int read_symbols(hb_yaml *y, yaml_node_t *n, char **out)
+{
+    char buf[4 * HB_SYMBOL_MAX + 64] = "", why[256];
+    const char *s = hb_yaml_str(n);
+    if (s)
+        snprintf(buf, sizeof buf, "%s", s);
+    for (size_t i = 0, len = 0; !s && hb_yaml_is_map(n) && i < hb_yaml_map_len(n); i++) {
+        yaml_node_t *v;
+        const char *k = hb_yaml_map_key(y, n, i, &v);
+        const char *name = hb_yaml_str(v);
+        if (!k || !name)
+            return hb_yaml_fail(y, v, "symbols: expected ROLE: NAME pairs of scalars");
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s=%s", i ? "," : "", k, name);
+        if (len >= sizeof buf)
+            return hb_yaml_fail(y, n, "symbols: expected at most %zu characters", sizeof buf - 1);
+    }
+    if (!s && !hb_yaml_is_map(n))
+        return hb_yaml_fail(y, n, "symbols: expected a mapping such as {alloc: NAME}");
+    hb_lab_names names;
+    if (hb_lab_parse_symbols(buf, &names, why, sizeof why) != 0)
+        return hb_yaml_fail(y, n, "%s", why);
+    *out = strdup(buf);
+    return 0;
+}
+
 static int check_name(hb_yaml *y, yaml_node_t *n, const char *name, bool has_path)
 {
     if (!*name || strchr(name, ',') || strchr(name, '"') || strchr(name, '\n'))
@@ -147,6 +177,9 @@ static void read_allocator_map(reader *r, yaml_node_t *n, hb_alloc_spec *a)
     yaml_node_t *max_ops = hb_yaml_get(y, n, "max_ops");
     if (max_ops)
         ok(r, read_max_ops(y, max_ops, &a->max_ops));
+    yaml_node_t *sym = hb_yaml_get(y, n, "symbols");
+    if (sym)
+        ok(r, read_symbols(y, sym, &a->symbols));
 }
 
 static void read_allocator(reader *r, yaml_node_t *n, hb_alloc_spec *a)
@@ -284,6 +317,8 @@ static void read_scalars(reader *r, yaml_node_t *root)
         ok(r, read_timing(y, n, c));
     if ((n = hb_yaml_get(y, root, "timeout")))
         ok(r, hb_yaml_duration(y, n, "timeout", &c->timeout_s));
+    if ((n = hb_yaml_get(y, root, "check")))
+        ok(r, hb_yaml_bool(y, n, "check", &c->check));
     read_passes(r, root);
 }
 
@@ -404,6 +439,7 @@ void hb_config_free(hb_config *c)
         free(c->allocs[i].name);
         free(c->allocs[i].path);
         free(c->allocs[i].options);
+        free(c->allocs[i].symbols);
     }
     free(c->allocs);
     free_strings(c->traces, c->ntraces);

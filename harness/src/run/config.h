@@ -27,6 +27,7 @@ typedef struct hb_alloc_spec {
     char *name;      /* its name in results and charts                    */
     char *path;      /* library given by path:, or NULL for a known name  */
     char *options;   /* "K=V,K=V" passed to the library, or NULL          */
+    char *symbols;   /* lab contract: "ROLE=NAME,..." to bind, or NULL      */
     uint64_t arena;  /* arena of a lab-contract library, 0: config-wide    */
     uint64_t max_ops; /* 0: none; cells of longer traces are not run       */
     unsigned line;   /* where it is written, for messages                 */
@@ -47,6 +48,7 @@ typedef struct hb_config {
     uint64_t arena;         /* 0: not set (the run default, 256 MiB)      */
     char timing[16];        /* "", "per-op", "throughput" or "both"       */
     double timeout_s;       /* wall-clock limit of one cell               */
+    bool check;             /* cells replay with full verification (--check) */
     unsigned passes;        /* least throughput passes; 0: not set        */
     unsigned latency_passes;/* 0: not set                                 */
     double min_time_s;      /* least seconds of throughput; < 0: not set  */

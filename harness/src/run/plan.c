@@ -214,10 +214,16 @@ char **hb_plan_argv(const hb_plan *p, const hb_cell *c)
         arg(&b, "--opts");
         arg(&b, a->options);
     }
+    if (a->symbols) {
+        arg(&b, "--symbols");
+        arg(&b, a->symbols);
+    }
     if (p->cfg->timing[0]) {
         arg(&b, "--timing");
         arg(&b, p->cfg->timing);
     }
+    if (p->cfg->check)
+        arg(&b, "--check");
     pass_args(&b, p->cfg);
     arg(&b, p->where[c->alloc].target);
     char abs[PATH_MAX];
