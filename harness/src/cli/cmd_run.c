@@ -213,17 +213,6 @@ static void ensure_static_tls(int argc, char **argv)
     free(val);
 }
 
-/* The trace column of a trace that did not load: its file name without
- * directory and suffixes. */
-static void trace_label(const char *path, char *out, size_t len)
-{
-    const char *b = strrchr(path, '/');
-    snprintf(out, len, "%s", b ? b + 1 : path);
-    char *dot = strchr(out, '.');
-    if (dot && dot != out)
-        *dot = '\0';
-}
-
 static int emit_load_error(const run_args *a, const char *alloc, const char *trace,
                            const char *why)
 {
@@ -437,8 +426,8 @@ int hb_cmd_run(int argc, char **argv)
     hb_diag d = { .out = stderr };
     hb_trace_load_opts to = { .format = HB_FMT_AUTO, .use_cache = !a.no_cache };
     if (hb_trace_load(a.trace, &to, &t, &d) != 0) {
-        char label[128], why[600];
-        trace_label(a.trace, label, sizeof label);
+        char label[256], why[600];
+        hb_trace_display_name(a.trace, label, sizeof label);
         snprintf(why, sizeof why, "cannot load trace %s: %u error%s, the first: %s", a.trace,
                  d.errors, d.errors == 1 ? "" : "s", d.first[0] ? d.first : "unknown");
         char alloc[64];

@@ -6,6 +6,7 @@
  */
 #include <lzma.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -138,4 +139,48 @@ int hb_decompress(const char *path, enum hb_comp c, const hb_buf *raw, hb_buf *o
     out->len = o.len;
     out->owned_len_ = o.cap;
     return 0;
+}
+
+/* The first cap bytes of an xz file, decompressed. */
+static size_t head_xz(FILE *f, char *buf, size_t cap)
+{
+    lzma_stream s = LZMA_STREAM_INIT;
+    if (lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+        return 0;
+    uint8_t in[8192];
+    lzma_action action = LZMA_RUN;
+    s.next_out = (uint8_t *)buf;
+    s.avail_out = cap;
+    while (s.avail_out > 0) {
+        if (s.avail_in == 0 && action == LZMA_RUN) {
+            s.next_in = in;
+            s.avail_in = fread(in, 1, sizeof in, f);
+            if (s.avail_in == 0)
+                action = LZMA_FINISH;
+        }
+        if (lzma_code(&s, action) != LZMA_OK)
+            break;
+    }
+    size_t got = cap - s.avail_out;
+    lzma_end(&s);
+    return got;
+}
+
+/* gzread reads plain files as they are, so it serves both. */
+size_t hb_read_head(const char *path, char *buf, size_t cap)
+{
+    size_t n = strlen(path);
+    if (n > 3 && !strcmp(path + n - 3, ".xz")) {
+        FILE *f = fopen(path, "rb");
+        size_t got = f ? head_xz(f, buf, cap) : 0;
+        if (f)
+            fclose(f);
+        return got;
+    }
+    gzFile g = gzopen(path, "rb");
+    if (!g)
+        return 0;
+    int got = gzread(g, buf, (unsigned)cap);
+    gzclose(g);
+    return got > 0 ? (size_t)got : 0;
 }

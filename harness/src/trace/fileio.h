@@ -31,4 +31,8 @@ size_t hb_strip_comp_suffix(const char *path);
 /* Decompresses raw into out; errors name path. */
 int hb_decompress(const char *path, enum hb_comp c, const hb_buf *raw, hb_buf *out, hb_diag *d);
 
+/* Up to cap bytes from the start of the file, decompressed by its .xz/.gz
+ * suffix; 0 when it cannot be read.  For a look at the header only. */
+size_t hb_read_head(const char *path, char *buf, size_t cap);
+
 #endif /* HB_TRACE_FILEIO_H */

@@ -3,7 +3,6 @@
  * parse -> cache store) -> path and default name.  Also the small public
  * helpers of trace.h.
  */
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "trace/cache.h"
 #include "trace/fileio.h"
 #include "trace/internal.h"
+#include "trace/name.h"
 
 const char *hb_op_kind_name(unsigned kind)
 {
@@ -28,22 +28,6 @@ void hb_trace_release(hb_trace *t)
         free(t->storage_);
     free(t->path);
     memset(t, 0, sizeof *t);
-}
-
-static bool has_suffix(const char *s, size_t n, const char *suf)
-{
-    size_t k = strlen(suf);
-    return n >= k && !memcmp(s + n - k, suf, k);
-}
-
-enum hb_trace_format hb_format_by_suffix(const char *path)
-{
-    size_t n = hb_strip_comp_suffix(path);
-    if (has_suffix(path, n, ".rep"))
-        return HB_FMT_REP;
-    if (has_suffix(path, n, ".trace"))
-        return HB_FMT_NATIVE;
-    return HB_FMT_AUTO;
 }
 
 /* The first line that is neither blank nor a '#' comment decides: a bare
@@ -69,35 +53,17 @@ enum hb_trace_format hb_format_by_content(const char *buf, size_t len)
     return HB_FMT_NATIVE;
 }
 
-/* The length of name[0, n) without a last extension: a dot, a letter, then
- * letters and digits ("mtr.log" -> "mtr", while "glibc-2.36" is kept). */
-static size_t strip_extension(const char *name, size_t n)
-{
-    size_t dot = n;
-    while (dot > 0 && isalnum((unsigned char)name[dot - 1]))
-        dot--;
-    bool ext = dot > 1 && dot < n && name[dot - 1] == '.' && isalpha((unsigned char)name[dot]);
-    return ext ? dot - 1 : n;
-}
-
 int hb_trace_attach_path(hb_trace *t, const char *path)
 {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t plen = strlen(path), n = hb_strip_comp_suffix(base);
-    if (has_suffix(base, n, ".trace"))
-        n -= 6;
-    else if (has_suffix(base, n, ".rep"))
-        n -= 4;
-    else if (t->format == HB_FMT_MTRACE) /* a log has no fixed suffix */
-        n = strip_extension(base, n);
+    char stem[256];
+    hb_trace_stem(path, t->format, stem, sizeof stem);
+    size_t plen = strlen(path), n = strlen(stem);
     /* one block: "PATH\0NAME\0", so release frees one pointer */
     char *blk = malloc(plen + 1 + n + 1);
     if (!blk)
         return -1;
     memcpy(blk, path, plen + 1);
-    memcpy(blk + plen + 1, base, n);
-    blk[plen + 1 + n] = '\0';
+    memcpy(blk + plen + 1, stem, n + 1);
     t->path = blk;
     if (!t->name || !*t->name)
         t->name = blk + plen + 1;
