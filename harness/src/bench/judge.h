@@ -36,16 +36,12 @@
 #include <stddef.h>
 
 #include "bench/scaling.h"
+#include "load/suite.h"
 
 #define HB_SCALING_RATIO_LIMIT 2.0
 
-enum hb_cost_class { HB_COST_UNKNOWN = 0, HB_COST_CONST, HB_COST_LOG, HB_COST_LINEAR };
-
-typedef struct hb_scaling_claim {
-    const char *name; /* allocator name, as its table reports it */
-    const char *cost; /* as printed: "O(1)", "O(log n)", "O(free)" */
-    enum hb_cost_class cls;
-} hb_scaling_claim;
+/* What a suite allocator promises (load/suite.h keeps it with its name). */
+typedef hb_suite_alloc hb_scaling_claim;
 
 /* The promise of a suite allocator, or NULL for any other library. */
 const hb_scaling_claim *hb_scaling_claim_of(const char *name);

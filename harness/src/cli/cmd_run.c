@@ -26,6 +26,7 @@
 
 #include "cli/cli.h"
 #include "load/load.h"
+#include "load/suite.h"
 #include "replay/replay.h"
 #include "report/result.h"
 #include "run/config.h"
@@ -55,12 +56,14 @@ static void usage(FILE *f)
         "       heapbench ALLOCATOR TRACE [options]\n\n"
         "Replays TRACE against ALLOCATOR and reports footprint, utilization,\n"
         "throughput and per-operation latency.\n\n"
-        "ALLOCATOR  a built-in name (buddy pow2 firstfit bestfit segfit pagemeta nova,\n"
-        "           glibc jemalloc mimalloc tcmalloc, mmap), else a library: a path\n"
-        "           containing '/', a file in the working directory, or a name ending\n"
-        "           in .so or .so.N that the dynamic linker finds (libjemalloc.so.2);\n"
+        "ALLOCATOR  a built-in name:\n"
+        "             %s\n"
+        "           else a library: a path containing '/', a file in the working\n"
+        "           directory, or a name ending in .so or .so.N that the dynamic\n"
+        "           linker finds (libjemalloc.so.2);\n"
         "           native, lab-report or libc contract (docs/allocator-contract.md)\n"
-        "TRACE      a .trace, .trace.xz, .trace.gz or .rep file (docs/trace-format.md)\n\n"
+        "TRACE      a .trace, .rep or .mtrace file, possibly .xz or .gz\n"
+        "           (docs/trace-format.md)\n\n"
         "options:\n"
         "  --csv                 print one CSV row (docs/results.md) instead of the report\n"
         "  --csv-header          print the CSV header line first\n"
@@ -79,7 +82,8 @@ static void usage(FILE *f)
         "SIZE takes a suffix KiB, MiB or GiB; DURATION a number of seconds or a\n"
         "suffix ms, s, m or h.  Exit status: 0 a result was produced (whatever its\n"
         "status), 1 the allocator or trace could not be loaded (with --isolate that\n"
-        "too is a result, status load-error, and the exit status 0), 2 usage.\n");
+        "too is a result, status load-error, and the exit status 0), 2 usage.\n",
+        hb_builtin_list());
 }
 
 static int bad_usage(const char *fmt, const char *arg)

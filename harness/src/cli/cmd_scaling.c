@@ -28,15 +28,13 @@
 #include "bench/scaling.h"
 #include "bench/sweep.h"
 #include "cli/cli.h"
+#include "load/suite.h"
 
 #define HB_STR_(x) #x
 #define HB_STR(x) HB_STR_(x)
 #define MAX_SIZES HB_SWEEP_MAX_SIZES
 #define MAX_LIBS 32
 #define MAX_TRIALS 20
-
-static const char *const default_libs[] = { "buddy", "pow2",     "firstfit", "bestfit",
-                                            "segfit", "pagemeta", "nova" };
 
 typedef struct opts {
     const char *libs;
@@ -166,43 +164,24 @@ static int parse_args(int argc, char **argv, opts *o)
 
 /* ---- libraries --------------------------------------------------------------- */
 
-/* <directory of this executable>/allocators */
-static bool allocator_dir(char *dir, size_t len)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return false;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    return snprintf(dir, len, "%s/allocators", exe) < (int)len;
-}
-
-/* A name becomes <dir>/<name>.so; anything with a '/' is a path. */
-static void lib_path(const char *dir, const char *spec, char *path, size_t len)
+/* Anything with a '/' is a path; a name is allocators/NAME.so, found where
+ * the loader finds the suite's libraries. */
+static void lib_path(const char *spec, char *path, size_t len)
 {
     if (strchr(spec, '/'))
         snprintf(path, len, "%s", spec);
     else
-        snprintf(path, len, "%s/%s.so", dir, spec);
+        hb_suite_path(spec, path, len);
 }
 
-/* Fills paths from --libs, or with the default allocators that exist.
+/* Fills paths from --libs, or with the suite allocators that are built.
  * Returns how many, or SIZE_MAX when --libs names more than max. */
 static size_t collect_libs(const opts *o, char paths[][PATH_MAX + 64], size_t max)
 {
-    char dir[PATH_MAX];
     size_t n = 0;
-    if (!allocator_dir(dir, sizeof dir))
-        snprintf(dir, sizeof dir, "allocators");
     if (!o->libs) {
-        for (size_t i = 0; i < sizeof default_libs / sizeof *default_libs; i++) {
-            lib_path(dir, default_libs[i], paths[n], sizeof paths[n]);
-            if (access(paths[n], R_OK) == 0)
-                n++;
-        }
+        for (const hb_suite_alloc *s = hb_suite; s->name && n < max; s++)
+            n += hb_suite_path(s->name, paths[n], sizeof paths[n]);
         return n;
     }
     char buf[4096];
@@ -210,7 +189,7 @@ static size_t collect_libs(const opts *o, char paths[][PATH_MAX + 64], size_t ma
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
         if (n == max)
             return SIZE_MAX; /* more than the table holds */
-        lib_path(dir, tok, paths[n++], sizeof paths[0]);
+        lib_path(tok, paths[n++], sizeof paths[0]);
     }
     return n;
 }
