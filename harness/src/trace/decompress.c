@@ -49,7 +49,7 @@ static const char *lzma_why(lzma_ret r)
     }
 }
 
-static int unxz(const char *path, const hb_buf *raw, outbuf *o, hb_diag *d)
+static int unxz(const char *path, const hb_filebuf *raw, outbuf *o, hb_diag *d)
 {
     lzma_stream s = LZMA_STREAM_INIT;
     lzma_ret r = lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED);
@@ -72,7 +72,7 @@ static int unxz(const char *path, const hb_buf *raw, outbuf *o, hb_diag *d)
     return -1;
 }
 
-static int gunzip(const char *path, const hb_buf *raw, outbuf *o, hb_diag *d)
+static int gunzip(const char *path, const hb_filebuf *raw, outbuf *o, hb_diag *d)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
@@ -113,7 +113,7 @@ static int gunzip(const char *path, const hb_buf *raw, outbuf *o, hb_diag *d)
     return -1;
 }
 
-static bool magic_ok(const char *path, enum hb_comp c, const hb_buf *raw, hb_diag *d)
+static bool magic_ok(const char *path, enum hb_comp c, const hb_filebuf *raw, hb_diag *d)
 {
     const unsigned char *m = c == HB_COMP_XZ ? xz_magic : gz_magic;
     size_t n = c == HB_COMP_XZ ? sizeof xz_magic : sizeof gz_magic;
@@ -124,7 +124,7 @@ static bool magic_ok(const char *path, enum hb_comp c, const hb_buf *raw, hb_dia
     return false;
 }
 
-int hb_decompress(const char *path, enum hb_comp c, const hb_buf *raw, hb_buf *out, hb_diag *d)
+int hb_decompress(const char *path, enum hb_comp c, const hb_filebuf *raw, hb_filebuf *out, hb_diag *d)
 {
     outbuf o = { 0 };
     memset(out, 0, sizeof *out);

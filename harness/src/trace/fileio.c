@@ -15,7 +15,7 @@
 static const unsigned char xz_magic[6] = { 0xFD, '7', 'z', 'X', 'Z', 0x00 };
 static const unsigned char gz_magic[2] = { 0x1F, 0x8B };
 
-static int read_stream(int fd, hb_buf *b)
+static int read_stream(int fd, hb_filebuf *b)
 {
     size_t cap = 1 << 16, len = 0;
     char *p = malloc(cap);
@@ -48,7 +48,7 @@ static int read_stream(int fd, hb_buf *b)
     return 0;
 }
 
-int hb_file_read(const char *path, hb_buf *b, hb_diag *d)
+int hb_file_read(const char *path, hb_filebuf *b, hb_diag *d)
 {
     struct stat st;
     memset(b, 0, sizeof *b);
@@ -82,7 +82,7 @@ int hb_file_read(const char *path, hb_buf *b, hb_diag *d)
     return rc;
 }
 
-void hb_buf_release(hb_buf *b)
+void hb_filebuf_release(hb_filebuf *b)
 {
     if (b->mapped_)
         munmap(b->owned_, b->owned_len_);
@@ -105,7 +105,7 @@ size_t hb_strip_comp_suffix(const char *path)
     return n;
 }
 
-enum hb_comp hb_comp_of(const char *path, const hb_buf *raw)
+enum hb_comp hb_comp_of(const char *path, const hb_filebuf *raw)
 {
     size_t n = strlen(path);
     if (ends_with(path, n, ".xz"))

@@ -103,25 +103,25 @@ int hb_trace_parse_buffer(const char *name, const char *buf, size_t len,
 }
 
 /* Decompresses when needed and parses; stores the result in the cache. */
-static int load_fresh(const char *path, const hb_buf *raw, enum hb_trace_format fmt,
+static int load_fresh(const char *path, const hb_filebuf *raw, enum hb_trace_format fmt,
                       const char *cache_dir, uint64_t key, hb_trace *t, hb_diag *d)
 {
-    hb_buf text = { 0 };
+    hb_filebuf text = { 0 };
     enum hb_comp comp = hb_comp_of(path, raw);
     if (comp != HB_COMP_NONE && hb_decompress(path, comp, raw, &text, d) < 0)
         return -1;
-    const hb_buf *in = comp != HB_COMP_NONE ? &text : raw;
+    const hb_filebuf *in = comp != HB_COMP_NONE ? &text : raw;
     int rc = parse(path, in->data, in->len, fmt, t, d);
     if (rc == 0 && cache_dir)
         hb_cache_write(cache_dir, key, t); /* the cache only saves time: failure is silent */
-    hb_buf_release(&text);
+    hb_filebuf_release(&text);
     return rc;
 }
 
 int hb_trace_load(const char *path, const hb_trace_load_opts *opts, hb_trace *t, hb_diag *d)
 {
     static const hb_trace_load_opts defaults = { 0 };
-    hb_buf raw;
+    hb_filebuf raw;
     char dir[4096];
     memset(t, 0, sizeof *t);
     if (!opts)
@@ -136,7 +136,7 @@ int hb_trace_load(const char *path, const hb_trace_load_opts *opts, hb_trace *t,
     int rc = 0;
     if (!cached || hb_cache_read(dir, key, t) < 0)
         rc = load_fresh(path, &raw, fmt, cached ? dir : NULL, key, t, d);
-    hb_buf_release(&raw);
+    hb_filebuf_release(&raw);
     if (rc == 0 && hb_trace_attach_path(t, path) < 0) {
         hb_diag_error(d, path, 0, "out of memory");
         hb_trace_release(t);
