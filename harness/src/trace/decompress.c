@@ -124,7 +124,8 @@ static bool magic_ok(const char *path, enum hb_comp c, const hb_filebuf *raw, hb
     return false;
 }
 
-int hb_decompress(const char *path, enum hb_comp c, const hb_filebuf *raw, hb_filebuf *out, hb_diag *d)
+int hb_decompress(const char *path, enum hb_comp c, const hb_filebuf *raw, hb_filebuf *out,
+                  hb_diag *d)
 {
     outbuf o = { 0 };
     memset(out, 0, sizeof *out);

@@ -29,7 +29,8 @@ enum hb_comp hb_comp_of(const char *path, const hb_filebuf *raw);
 size_t hb_strip_comp_suffix(const char *path);
 
 /* Decompresses raw into out; errors name path. */
-int hb_decompress(const char *path, enum hb_comp c, const hb_filebuf *raw, hb_filebuf *out, hb_diag *d);
+int hb_decompress(const char *path, enum hb_comp c, const hb_filebuf *raw, hb_filebuf *out,
+                  hb_diag *d);
 
 /* Up to cap bytes from the start of the file, decompressed by its .xz/.gz
  * suffix; 0 when it cannot be read.  For a look at the header only. */
