@@ -23,10 +23,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/judge.h"
-#include "bench/native.h"
-#include "bench/scaling.h"
-#include "bench/sweep.h"
+#include "scaling/judge.h"
+#include "scaling/native.h"
+#include "scaling/scaling.h"
+#include "scaling/sweep.h"
 #include "cli/cli.h"
 #include "load/suite.h"
 

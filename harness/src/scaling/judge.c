@@ -1,5 +1,5 @@
 /* Verdicts of the scaling benchmark (see judge.h). */
-#include "bench/judge.h"
+#include "scaling/judge.h"
 
 #include <math.h>
 #include <string.h>

@@ -29,13 +29,13 @@
  * of class: its growth is reported, as a ratio and as the exponent k of
  * the power law ns ~ N^k through the first and last measured N.
  */
-#ifndef HB_BENCH_JUDGE_H
-#define HB_BENCH_JUDGE_H
+#ifndef HB_SCALING_JUDGE_H
+#define HB_SCALING_JUDGE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "bench/scaling.h"
+#include "scaling/scaling.h"
 #include "load/suite.h"
 
 #define HB_SCALING_RATIO_LIMIT 2.0
@@ -71,4 +71,4 @@ hb_scaling_verdict hb_scaling_judge_misses(const hb_scaling_claim *claim,
  * "O(free blocks), growth expected", ... (claim may be NULL). */
 const char *hb_scaling_verdict_text(const hb_scaling_claim *claim, const hb_scaling_verdict *v);
 
-#endif /* HB_BENCH_JUDGE_H */
+#endif /* HB_SCALING_JUDGE_H */

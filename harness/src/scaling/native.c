@@ -1,5 +1,5 @@
 /* Allocator libraries opened with dlopen (see native.h). */
-#include "bench/native.h"
+#include "scaling/native.h"
 
 #include "load/suite.h"
 
