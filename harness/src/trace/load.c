@@ -102,9 +102,11 @@ int hb_trace_parse_buffer(const char *name, const char *buf, size_t len,
     return 0;
 }
 
-/* Decompresses when needed and parses; stores the result in the cache. */
+/* Decompresses when needed and parses; stores the result in the cache,
+ * clearing *stored when that fails. */
 static int load_fresh(const char *path, const hb_filebuf *raw, enum hb_trace_format fmt,
-                      const char *cache_dir, uint64_t key, hb_trace *t, hb_diag *d)
+                      const char *cache_dir, uint64_t key, hb_trace *t, hb_diag *d,
+                      bool *stored)
 {
     hb_filebuf text = { 0 };
     enum hb_comp comp = hb_comp_of(path, raw);
@@ -112,13 +114,14 @@ static int load_fresh(const char *path, const hb_filebuf *raw, enum hb_trace_for
         return -1;
     const hb_filebuf *in = comp != HB_COMP_NONE ? &text : raw;
     int rc = parse(path, in->data, in->len, fmt, t, d);
-    if (rc == 0 && cache_dir)
-        hb_cache_write(cache_dir, key, t); /* the cache only saves time: failure is silent */
+    /* the cache only saves time: failure is silent */
+    *stored = rc == 0 && cache_dir && hb_cache_write(cache_dir, key, t) == 0;
     hb_filebuf_release(&text);
     return rc;
 }
 
-int hb_trace_load(const char *path, const hb_trace_load_opts *opts, hb_trace *t, hb_diag *d)
+int hb_trace_load_entry(const char *path, const hb_trace_load_opts *opts, hb_trace *t,
+                        hb_diag *d, char *entry, size_t cap)
 {
     static const hb_trace_load_opts defaults = { 0 };
     hb_filebuf raw;
@@ -134,13 +137,24 @@ int hb_trace_load(const char *path, const hb_trace_load_opts *opts, hb_trace *t,
     bool cached = opts->use_cache && hb_cache_dir(opts->cache_dir, 1, dir, sizeof dir) == 0;
     uint64_t key = cached ? hb_cache_key(raw.data, raw.len, fmt) : 0;
     int rc = 0;
+    bool stored = cached;
     if (!cached || hb_cache_read(dir, key, t) < 0)
-        rc = load_fresh(path, &raw, fmt, cached ? dir : NULL, key, t, d);
+        rc = load_fresh(path, &raw, fmt, cached ? dir : NULL, key, t, d, &stored);
     hb_filebuf_release(&raw);
+    if (entry && cap) {
+        entry[0] = '\0';
+        if (rc == 0 && stored)
+            hb_cache_entry_path(dir, key, entry, cap);
+    }
     if (rc == 0 && hb_trace_attach_path(t, path) < 0) {
         hb_diag_error(d, path, 0, "out of memory");
         hb_trace_release(t);
         rc = -1;
     }
     return rc;
+}
+
+int hb_trace_load(const char *path, const hb_trace_load_opts *opts, hb_trace *t, hb_diag *d)
+{
+    return hb_trace_load_entry(path, opts, t, d, NULL, 0);
 }
