@@ -17,6 +17,7 @@
  * class in either table, or a cell fails; 2 on bad arguments.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,11 +63,6 @@ static void usage(FILE *f)
 
 /* ---- arguments ------------------------------------------------------------- */
 
-static bool is_key(const char *arg, size_t klen, const char *key)
-{
-    return klen == strlen(key) && !strncmp(arg, key, klen);
-}
-
 static bool parse_count(const char *s, uint64_t *out)
 {
     char *end;
@@ -103,61 +99,60 @@ static bool parse_pattern(const char *s, opts *o)
     return o->fifo || o->random;
 }
 
-/* Applies one --key value; false with what was expected in *want. */
-static bool apply(opts *o, const char *arg, size_t klen, const char *val, const char **want)
+/* Applies one option's value; false with what was expected in *want. */
+static bool apply(opts *o, int key, const char *val, const char **want)
 {
-    if (is_key(arg, klen, "--libs")) {
-        o->libs = val;
-        return true;
-    }
-    if (is_key(arg, klen, "--sizes")) {
+    switch (key) {
+    case 'l': o->libs = val; return true;
+    case 's':
         *want = "ascending positive counts up to 2^30 separated by commas";
         return parse_sizes(val, o);
-    }
-    if (is_key(arg, klen, "--pattern")) {
+    case 'p':
         *want = "fifo, random or both";
         return parse_pattern(val, o);
-    }
-    if (is_key(arg, klen, "--trials")) {
+    case 't':
         *want = "a count from 1 to " HB_STR(MAX_TRIALS);
         return parse_count(val, &o->trials) && o->trials <= MAX_TRIALS;
+    default: /* 'o' */
+        *want = "a count of at least " HB_STR(HB_SCALING_SEGMENTS);
+        return parse_count(val, &o->ops) && o->ops >= HB_SCALING_SEGMENTS;
     }
-    *want = "a count of at least " HB_STR(HB_SCALING_SEGMENTS);
-    return parse_count(val, &o->ops) && o->ops >= HB_SCALING_SEGMENTS;
 }
+
+static const struct option longopts[] = {
+    { "libs", required_argument, NULL, 'l' },   { "sizes", required_argument, NULL, 's' },
+    { "ops", required_argument, NULL, 'o' },    { "pattern", required_argument, NULL, 'p' },
+    { "trials", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
+    { 0, 0, 0, 0 },
+};
 
 /* Returns 0, -1 after --help, or 2 after printing what was expected. */
 static int parse_args(int argc, char **argv, opts *o)
 {
     *o = (opts){ .sizes = { 1000, 10000, 100000, 1000000 }, .nsizes = 4, .ops = 200000,
                  .trials = 3, .fifo = true, .random = true };
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *eq = strchr(arg, '='), *want = "";
-        size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
-        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
-        bool known = is_key(arg, klen, "--libs") || is_key(arg, klen, "--sizes") ||
-                     is_key(arg, klen, "--ops") || is_key(arg, klen, "--pattern") ||
-                     is_key(arg, klen, "--trials");
-        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+    int c, li = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "+h", longopts, &li)) != -1) {
+        const char *want = "";
+        if (c == 'h') {
             usage(stdout);
             return -1;
         }
-        if (!known) {
-            fprintf(stderr, "heapbench scaling: unknown argument '%s'\n", arg);
+        if (c == '?') {
             usage(stderr);
             return 2;
         }
-        if (!val) {
-            fprintf(stderr, "heapbench scaling: %.*s expects a value\n", (int)klen, arg);
+        if (!apply(o, c, optarg, &want)) {
+            fprintf(stderr, "heapbench scaling: --%s: expected %s, got '%s'\n",
+                    longopts[li].name, want, optarg);
             return 2;
         }
-        if (!eq)
-            i++;
-        if (!apply(o, arg, klen, val, &want)) {
-            fprintf(stderr, "heapbench scaling: %.*s: expected %s, got '%s'\n", (int)klen, arg,
-                    want, val);
-            return 2;
-        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "heapbench scaling: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
     }
     return 0;
 }
