@@ -5,9 +5,9 @@
  * block.  It reads a pointer only after proving it lies inside the heap, so
  * a corrupted heap gets a message, not a crash.
  */
-#include <heapbench/watermark_check.h>
+#include "kit/watermark_check.h"
 
-#include "bestfit.h"
+#include "bestfit_internal.h"
 
 /* What the block walk does with each free block: count it, and, once the
  * tree itself is known sound, find it in the tree. */

@@ -7,7 +7,7 @@
  */
 #include "buddy_internal.h"
 
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 
 /* ---- free lists: circular, doubly linked, one per order ---------------- */
 

@@ -4,9 +4,9 @@
  * O(blocks).  It reads a pointer only after proving it lies inside the
  * heap, so a corrupted heap gets a message, not a crash.
  */
-#include <heapbench/watermark_check.h>
+#include "kit/watermark_check.h"
 
-#include "firstfit.h"
+#include "firstfit_internal.h"
 
 /* What the block walk saw of the free blocks: how many, and an
  * order-independent fingerprint of their addresses. */

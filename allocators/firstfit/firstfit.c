@@ -16,7 +16,7 @@
  */
 #include <string.h>
 
-#include "firstfit.h"
+#include "firstfit_internal.h"
 
 static ff_heap *heap_of(wm_heap *wm) { return (ff_heap *)wm; }
 

@@ -28,7 +28,7 @@
 #ifndef NOVA_INTERNAL_H
 #define NOVA_INTERNAL_H
 
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 #include <heapbench/allocator.h>
 
 #include <stdbool.h>

@@ -10,7 +10,7 @@
  *      the non-empty buckets;
  *   4. the free-descriptor list holds exactly the unused descriptors.
  */
-#include "pagemeta.h"
+#include "pagemeta_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

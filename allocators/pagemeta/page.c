@@ -10,7 +10,7 @@
  * a page has a fixed number of granules, and the bucket bitmap a fixed
  * number of words.  A page with bound 0 is in no bucket.
  */
-#include "pagemeta.h"
+#include "pagemeta_internal.h"
 
 /* ---- buckets ------------------------------------------------------------------ */
 

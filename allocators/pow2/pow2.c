@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 
 #include "pow2_internal.h"
 

@@ -14,7 +14,7 @@
  *      list's size, and their counts are right;
  *   7. the mapped-block set counts its live entries right.
  */
-#include "segfit.h"
+#include "segfit_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,9 +1,9 @@
 /*
  * segfit: segregated fit with boundary tags over a growing region, large
  * blocks mapped one by one.  This file is the method table; the size classes
- * are in segfit.h, the region in heap.c, mapped blocks in large.c.
+ * are in segfit_internal.h, the region in heap.c, mapped blocks in large.c.
  */
-#include "segfit.h"
+#include "segfit_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

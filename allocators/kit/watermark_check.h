@@ -11,7 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include <heapbench/watermark_heap.h>
+#include "kit/watermark_heap.h"
 
 /* Writes the reason to msg (when there is room) and answers 1. */
 static inline int wm_fail(char *msg, size_t len, const char *fmt, ...)

@@ -21,7 +21,7 @@
 #ifndef PAGEMETA_H
 #define PAGEMETA_H
 
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 #include <heapbench/allocator.h>
 
 #include <stdbool.h>

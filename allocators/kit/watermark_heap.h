@@ -24,9 +24,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 #include <heapbench/allocator.h>
-#include <heapbench/boundary_tag.h>
+#include "kit/boundary_tag.h"
 
 typedef struct wm_heap wm_heap;
 
