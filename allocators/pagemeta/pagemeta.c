@@ -1,7 +1,7 @@
 /*
  * pagemeta: an allocator whose metadata lives entirely outside the pages it
- * hands out (see pagemeta_internal.h).  This file is the method table; blocks inside
- * pages are in page.c, the metadata store in meta.c.
+ * hands out (see pagemeta_internal.h).  This file is the method table;
+ * blocks inside pages are in page.c, the metadata store in meta.c.
  *
  * Two modes (option mode=):
  *   elastic  (default) nothing is mapped at create; a page is mapped, one at
