@@ -7,6 +7,7 @@
  * case is written once with a direction d and its mirror !d, so a left
  * case and its right twin cannot drift apart.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -80,6 +81,7 @@ static void insert_fixup(bf_tree *t, bf_node *z)
 
 void bf_tree_insert(bf_tree *t, bf_node *z)
 {
+    assert(z != &t->nil && z != t->root && !t->nil.red); /* the sentinel stays black */
     bf_node *parent = &t->nil;
     int d = 0;
     for (bf_node *x = t->root; x != &t->nil; x = x->child[d]) {
@@ -140,6 +142,9 @@ static void remove_fixup(bf_tree *t, bf_node *x)
 
 void bf_tree_remove(bf_tree *t, bf_node *z)
 {
+    /* z is in the tree: its parent points at it, or it is the root */
+    assert(z != &t->nil && (z->parent == &t->nil ? t->root == z
+                                                 : z->parent->child[z->parent->child[1] == z] == z));
     bf_node *y = z, *x;
     size_t removed_red = y->red;
     if (z->child[0] == &t->nil || z->child[1] == &t->nil) {

@@ -10,6 +10,7 @@
  * a page has a fixed number of granules, and the bucket bitmap a fixed
  * number of words.  A page with bound 0 is in no bucket.
  */
+#include <assert.h>
 #include "pagemeta_internal.h"
 
 /* ---- buckets ------------------------------------------------------------------ */
@@ -18,6 +19,9 @@ static void bucket_unlink(pm_heap *h, pm_page *d)
 {
     if (!d->largest)
         return;
+    /* linked both ways: a neighbour points back, or d heads its bucket */
+    assert(d->next == PM_NONE || pm_desc(h, pm_desc(h, d->next)->prev) == d);
+    assert(d->prev != PM_NONE || pm_desc(h, h->bucket_head[d->largest]) == d);
     if (d->next != PM_NONE)
         pm_desc(h, d->next)->prev = d->prev;
     if (d->prev != PM_NONE)
@@ -32,6 +36,7 @@ static void bucket_link(pm_heap *h, uint32_t i, pm_page *d)
     if (!d->largest)
         return;
     uint32_t head = h->bucket_head[d->largest];
+    assert(head != i && pm_desc(h, i) == d);
     d->next = head;
     if (head != PM_NONE)
         pm_desc(h, head)->prev = i;
