@@ -6,7 +6,12 @@
 #ifndef HB_REPORT_CSVFIELD_H
 #define HB_REPORT_CSVFIELD_H
 
-/* Replaces in s each comma by comma_to and each CR or LF by a space. */
+/* Replaces in s each comma by comma_to and each CR or LF by a space, as
+ * the CSV writer does with a name. */
 void hb_csv_field_clean(char *s, char comma_to);
+
+/* Free text for the detail column (a message from anywhere): commas become
+ * semicolons; quotes and every control character, spaces. */
+void hb_csv_detail_clean(char *s);
 
 #endif /* HB_REPORT_CSVFIELD_H */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "report/csvfield.h"
 #include "report/result.h"
 #include "run/config.h"
 #include "run/env.h"
@@ -133,7 +134,7 @@ static void record_unloadable(driver *d, size_t cell)
     const hb_cell *c = &d->plan.cells[cell];
     char detail[1024];
     snprintf(detail, sizeof detail, "%s", d->unloadable[c->trace]);
-    hb_sanitize_detail(detail);
+    hb_csv_detail_clean(detail);
     hb_result r;
     hb_result_failed(&r, hb_cell_alloc_name(&d->plan, c), hb_cell_trace_name(&d->plan, c),
                      c->rep, HB_ST_LOAD_ERROR, detail);
