@@ -54,7 +54,7 @@ static int status_of(const nova_heap *h, const void *p, uint32_t *g)
 static void release(nova_heap *h, uint32_t lo, uint32_t hi)
 {
     assert(lo < hi && hi <= h->n && hb_bit(h->used, lo));
-    nv_range(h->used, lo, hi, false);
+    hb_bits_set(h->used, lo, hi, false);
     nv_free_range(h, lo, hi);
     if (!hb_bit(h->used, h->n - 1))
         nv_trim(h);
