@@ -99,7 +99,8 @@ static void test_same_figures_cached_or_not(void)
     figures(a, sizeof a);
     CHECK_EQ_U(heapbench(env, args), 0); /* a hit */
     figures(b, sizeof b);
-    snprintf(args, sizeof args, "run --csv --csv-header --no-cache --timing throughput glibc %s", trace);
+    snprintf(args, sizeof args, "run --csv --csv-header --no-cache --timing throughput glibc %s",
+             trace);
     CHECK_EQ_U(heapbench(env, args), 0); /* handed over in a memfd */
     figures(c, sizeof c);
     if (strcmp(a, b) || strcmp(a, c))
@@ -107,13 +108,20 @@ static void test_same_figures_cached_or_not(void)
     CHECK(strstr(a, "utilization=0.") && !strcmp(a, b) && !strcmp(a, c));
 }
 
+/* heapbench run OPTS on a fixture library that fails at its 100th malloc,
+ * over a trace of 150 mallocs named after it. */
+static int run_fixture(const char *opts, const char *lib)
+{
+    char name[64], args[512];
+    snprintf(name, sizeof name, "%s.trace", lib);
+    write_lines(name, "a %d 40\n", 150);
+    snprintf(args, sizeof args, "run %s %s/%s.so %s/%s", opts, HB_TEST_FIXTURES, lib, dir, name);
+    return heapbench("", args);
+}
+
 static void test_crash_report_by_default(void)
 {
-    write_lines("crash.trace", "a %d 40\n", 150);
-    char args[400];
-    snprintf(args, sizeof args, "run --no-cache %s/crash_at_100.so %s/crash.trace",
-             HB_TEST_FIXTURES, dir);
-    CHECK_EQ_U(heapbench("", args), 0);
+    CHECK_EQ_U(run_fixture("--no-cache", "crash_at_100"), 0);
     CHECK_STR_CONTAINS(out, "status       crashed: SIGSEGV at op 99 (trace line 100)");
     CHECK_STR_CONTAINS(err, "#HB-FAULT signal=SIGSEGV pass=measure op=99 line=100\n");
     CHECK_STR_CONTAINS(err, "the replay crashed\n  signal     SIGSEGV\n"
@@ -121,19 +129,13 @@ static void test_crash_report_by_default(void)
                             "  trace line 100\n  pass       measure\n"
                             "  the last lines of its stderr:\n");
     /* --csv: the crashed row, exit 0 as well */
-    snprintf(args, sizeof args, "run --csv --no-cache --name c %s/crash_at_100.so %s/crash.trace",
-             HB_TEST_FIXTURES, dir);
-    CHECK_EQ_U(heapbench("", args), 0);
-    CHECK(!strncmp(out, "c,crash,1,crashed,SIGSEGV at op 99", 34));
+    CHECK_EQ_U(run_fixture("--csv --name c", "crash_at_100"), 0);
+    CHECK_STR_CONTAINS(out, "c,crash_at_100,1,crashed,SIGSEGV at op 99");
 }
 
 static void test_timeout_report(void)
 {
-    write_lines("hang.trace", "a %d 40\n", 150);
-    char args[400];
-    snprintf(args, sizeof args, "run --timeout 1s %s/hang_at_100.so %s/hang.trace",
-             HB_TEST_FIXTURES, dir);
-    CHECK_EQ_U(heapbench("", args), 0);
+    CHECK_EQ_U(run_fixture("--timeout 1s", "hang_at_100"), 0);
     CHECK_STR_CONTAINS(out, "status       timeout: after 1 s");
     CHECK_STR_CONTAINS(err, "the replay did not finish within 1 s\n");
 }
@@ -141,17 +143,17 @@ static void test_timeout_report(void)
 static void test_options_by_getopt(void)
 {
     char args[400];
-    snprintf(args, sizeof args, "run --bogus glibc %s/crash.trace", dir);
+    snprintf(args, sizeof args, "run --bogus glibc %s/crash_at_100.trace", dir);
     CHECK_EQ_U(heapbench("", args), 2);
     CHECK_STR_CONTAINS(err, "run: unrecognized option '--bogus'");
-    snprintf(args, sizeof args, "run glibc %s/crash.trace --rep=x", dir);
+    snprintf(args, sizeof args, "run glibc %s/crash_at_100.trace --rep=x", dir);
     CHECK_EQ_U(heapbench("", args), 2);
     CHECK_STR_CONTAINS(err, "heapbench run: --rep: expected a whole number, got 'x'");
     /* options after the operands, "=" or a separate value */
-    snprintf(args, sizeof args, "run glibc %s/crash.trace --csv --rep=3 --name sys", dir);
+    snprintf(args, sizeof args, "run glibc %s/crash_at_100.trace --csv --rep=3 --name sys", dir);
     CHECK_EQ_U(heapbench("", args), 0);
-    CHECK(!strncmp(out, "sys,crash,3,ok,", 15));
-    snprintf(args, sizeof args, "run --isolate --no-isolate glibc %s/crash.trace", dir);
+    CHECK(!strncmp(out, "sys,crash_at_100,3,ok,", 22));
+    snprintf(args, sizeof args, "run --isolate --no-isolate glibc %s/crash_at_100.trace", dir);
     CHECK_EQ_U(heapbench("", args), 2);
 }
 
