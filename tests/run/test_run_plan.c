@@ -256,8 +256,10 @@ int main(void)
     /* Plan lines start hb_self_exe(), which is this test unless the
      * variable names heapbench (ctest sets it; a run by hand may not). */
     setenv("HB_HEAPBENCH", HB_TEST_FIXTURES "/../../heapbench", 0);
-    snprintf(dir, sizeof dir, "/tmp/hb-plan-%ld", (long)getpid());
-    mkdir(dir, 0777);
+    /* a fresh folder: one named after the pid may be left from a killed run */
+    snprintf(dir, sizeof dir, "/tmp/hb-plan-XXXXXX");
+    if (!mkdtemp(dir))
+        return 1;
     char path[512];
     snprintf(path, sizeof path, "%s/one.trace", dir);
     write_file(path, "a 1 8\nf 1\n");
