@@ -78,6 +78,12 @@ static void figures(char *buf, size_t len)
  * process that parsed, these ~600 KB blocks go to the heap instead. */
 static void test_same_figures_cached_or_not(void)
 {
+#ifdef __SANITIZE_ADDRESS__
+    /* The sanitizer's runtime moves the resident set by tens of KiB from
+     * run to run, cache or not: the figures compare in the plain build. */
+    fprintf(stderr, "skipped under AddressSanitizer\n");
+    return;
+#endif
     char path[128], trace[160], env[200], args[400], a[512], b[512], c[512];
     snprintf(path, sizeof path, "%s/big.trace", dir);
     FILE *f = fopen(path, "w");
