@@ -12,7 +12,7 @@
  * no free neighbour.  Every operation costs O(log N) in the number N of
  * free blocks.
  */
-#include "bestfit.h"
+#include "bestfit_internal.h"
 
 static bf_tree *tree_of(wm_heap *wm) { return &((bf_heap *)wm)->tree; }
 

@@ -5,9 +5,9 @@
  * block.  It reads a pointer only after proving it lies inside the heap, so
  * a corrupted heap gets a message, not a crash.
  */
-#include <heapbench/watermark_check.h>
+#include "kit/watermark_check.h"
 
-#include "bestfit.h"
+#include "bestfit_internal.h"
 
 /* What the block walk does with each free block: count it, and, once the
  * tree itself is known sound, find it in the tree. */
@@ -21,7 +21,8 @@ static int census_add(void *ctx, const bt_block *b, char *msg, size_t len)
 {
     census *c = ctx;
     if (c->tree_sound && !bf_tree_contains(&c->h->tree, bf_node_of((bt_block *)b)))
-        return wm_fail(msg, len, "bestfit: free block %p is missing from the tree", (void *)b);
+        return hb_check_fail(msg, len, "bestfit: ", "free block %p is missing from the tree",
+                             (void *)b);
     c->nfree++;
     return 0;
 }
@@ -45,8 +46,9 @@ int bf_check(void *heap, char *msg, size_t msglen)
     if (bf_tree_check(&h->tree, is_free_block, &h->wm, blocks.nfree, &nodes, msg, msglen))
         return 1;
     if (nodes != blocks.nfree)
-        return wm_fail(msg, msglen, "bestfit: the tree holds %zu blocks, the heap %zu free blocks",
-                       nodes, blocks.nfree);
+        return hb_check_fail(msg, msglen,
+                             "bestfit: ", "the tree holds %zu blocks, the heap %zu free blocks",
+                             nodes, blocks.nfree);
     blocks = (census){ h, true, 0 };
     if (wm_walk_blocks(&h->wm, census_add, &blocks, msg, msglen))
         return 1;

@@ -7,10 +7,11 @@
  * case is written once with a direction d and its mirror !d, so a left
  * case and its right twin cannot drift apart.
  */
-#include <stdarg.h>
-#include <stdio.h>
+#include <assert.h>
 
 #include "rbtree.h"
+
+#include "kit/check_fail.h"
 
 /* Written with & and | rather than && and ||: a descent step then costs
  * no branch, which matters because its direction is a coin toss that the
@@ -80,6 +81,7 @@ static void insert_fixup(bf_tree *t, bf_node *z)
 
 void bf_tree_insert(bf_tree *t, bf_node *z)
 {
+    assert(z != &t->nil && z != t->root && !t->nil.red); /* the sentinel stays black */
     bf_node *parent = &t->nil;
     int d = 0;
     for (bf_node *x = t->root; x != &t->nil; x = x->child[d]) {
@@ -140,6 +142,9 @@ static void remove_fixup(bf_tree *t, bf_node *x)
 
 void bf_tree_remove(bf_tree *t, bf_node *z)
 {
+    /* z is in the tree: its parent points at it, or it is the root */
+    assert(z != &t->nil &&
+           (z->parent == &t->nil ? t->root == z : z->parent->child[z->parent->child[1] == z] == z));
     bf_node *y = z, *x;
     size_t removed_red = y->red;
     if (z->child[0] == &t->nil || z->child[1] == &t->nil) {
@@ -235,17 +240,6 @@ typedef struct walk {
     size_t msglen;
 } walk;
 
-static int fail(walk *w, const char *fmt, ...)
-{
-    if (w->msg && w->msglen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(w->msg, w->msglen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 /* Black height of the subtree at n, or -1 with a message.  n hangs under
  * `parent`; its keys must lie strictly between lo and hi (NULL: unbounded).
  * Every link is checked by the node it points to, after that node has been
@@ -256,22 +250,27 @@ static int check_subtree(walk *w, const bf_node *n, const bf_node *parent, const
     if (n == &w->t->nil)
         return 1;
     if (++w->count > w->limit || !w->valid(w->ctx, n))
-        return fail(w, "bestfit: tree node %p is not a free block (or the tree has a cycle)",
-                    (const void *)n);
+        return -hb_check_fail(w->msg, w->msglen, "bestfit: ",
+                              "tree node %p is not a free block (or the tree has a cycle)",
+                              (const void *)n);
     if (n->parent != parent)
-        return fail(w, "bestfit: tree node %p: parent link broken", (const void *)n);
+        return -hb_check_fail(w->msg, w->msglen, "bestfit: ", "tree node %p: parent link broken",
+                              (const void *)n);
     if (n->red && parent->red)
-        return fail(w, "bestfit: red tree node %p has a red parent", (const void *)n);
+        return -hb_check_fail(w->msg, w->msglen, "bestfit: ", "red tree node %p has a red parent",
+                              (const void *)n);
     if ((lo && !key_less(lo, n)) || (hi && !key_less(n, hi)))
-        return fail(w, "bestfit: tree node %p (size %zu) out of order", (const void *)n,
-                    bf_node_size(n));
+        return -hb_check_fail(w->msg, w->msglen,
+                              "bestfit: ", "tree node %p (size %zu) out of order", (const void *)n,
+                              bf_node_size(n));
     int left = check_subtree(w, n->child[0], n, lo, n);
     int right = left < 0 ? -1 : check_subtree(w, n->child[1], n, n, hi);
     if (right < 0)
         return -1;
     if (left != right)
-        return fail(w, "bestfit: tree node %p: black heights %d and %d differ", (const void *)n,
-                    left, right);
+        return -hb_check_fail(w->msg, w->msglen,
+                              "bestfit: ", "tree node %p: black heights %d and %d differ",
+                              (const void *)n, left, right);
     return left + !n->red;
 }
 
@@ -280,10 +279,10 @@ int bf_tree_check(const bf_tree *t, bf_node_valid valid, const void *ctx, size_t
 {
     walk w = { t, valid, ctx, limit, 0, msg, msglen };
     if (t->nil.red)
-        return fail(&w, "bestfit: tree sentinel is red") < 0;
+        return -hb_check_fail(w.msg, w.msglen, "bestfit: ", "tree sentinel is red") < 0;
     int height = check_subtree(&w, t->root, &t->nil, NULL, NULL);
     *count = w.count;
     if (height >= 0 && t->root->red)
-        return fail(&w, "bestfit: tree root is red") < 0;
+        return -hb_check_fail(w.msg, w.msglen, "bestfit: ", "tree root is red") < 0;
     return height < 0;
 }

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <heapbench/boundary_tag.h>
+#include "kit/boundary_tag.h"
 
 typedef struct bf_node {
     struct bf_node *child[2]; /* [0] smaller keys, [1] larger keys */

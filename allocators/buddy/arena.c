@@ -5,15 +5,17 @@
  * Every step below is O(1) per order, so take and release are
  * O(top_order - min_order) in the worst case: the depth of the tree.
  */
+#include <assert.h>
 #include "buddy_internal.h"
 
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 
 /* ---- free lists: circular, doubly linked, one per order ---------------- */
 
 static void list_push(bd_heap *h, unsigned k, void *block)
 {
     bd_node *n = block, *head = &h->lists[k];
+    assert(k <= h->top_order && head->next->prev == head);
     n->next = head->next;
     n->prev = head;
     head->next->prev = n;
@@ -23,6 +25,7 @@ static void list_push(bd_heap *h, unsigned k, void *block)
 
 void bd_list_unlink(bd_heap *h, unsigned k, bd_node *n)
 {
+    assert(n != &h->lists[k] && n->prev->next == n && n->next->prev == n);
     n->prev->next = n->next;
     n->next->prev = n->prev;
     if (h->lists[k].next == &h->lists[k])
@@ -94,6 +97,7 @@ static void split_down(bd_heap *h, const bd_where *w, unsigned j, unsigned k)
     while (j > k) {
         j--;
         size_t upper = w->off + bd_size(j);
+        assert((upper & (bd_size(j) - 1)) == 0); /* the upper half is aligned to its size */
         *bd_slot(h, w, upper) = (unsigned char)(j | BD_FREE);
         list_push(h, j, w->data + upper);
     }
@@ -122,6 +126,7 @@ void *bd_take(bd_heap *h, unsigned k)
 static void merge_up(bd_heap *h, const bd_where *w, size_t off, unsigned k)
 {
     for (; k < h->top_order; k++) {
+        assert((off & (bd_size(k) - 1)) == 0); /* a block starts at a multiple of its size */
         size_t buddy = off ^ bd_size(k);
         unsigned char *bs = bd_slot(h, w, buddy);
         if (*bs != (k | BD_FREE))

@@ -6,13 +6,13 @@
  * until it is the right order; a freed block merges with its buddy while
  * the buddy is free and whole.  The buddy system proper lives in arena.c,
  * the invariant walk in check.c; blocks above the top-level size are
- * mappings in the heap's map table (heapbench/maptable.h); this file is
+ * mappings in the heap's map table (kit/maptable.h); this file is
  * the contract and the option parsing.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 
 #include "buddy_internal.h"
 

@@ -17,7 +17,7 @@
  * pointer that is no block's head is recognised by a 0 byte.
  *
  * Requests larger than a top-level block get a mapping of their own,
- * recorded in the heap's map table (heapbench/maptable.h): a pointer that
+ * recorded in the heap's map table (kit/maptable.h): a pointer that
  * no arena holds is freed only if the table knows it, so a large block
  * freed twice reports HB_FREE_INVALID.
  */
@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #include <heapbench/allocator.h>
-#include <heapbench/maptable.h>
+#include "kit/maptable.h"
 
 #define BD_FREE 0x80u     /* head byte flag: the block is on a free list */
 #define BD_ORDERS 64      /* orders are < 64: one bit each in 'avail'    */

@@ -4,9 +4,9 @@
  * O(blocks).  It reads a pointer only after proving it lies inside the
  * heap, so a corrupted heap gets a message, not a crash.
  */
-#include <heapbench/watermark_check.h>
+#include "kit/watermark_check.h"
 
-#include "firstfit.h"
+#include "firstfit_internal.h"
 
 /* What the block walk saw of the free blocks: how many, and an
  * order-independent fingerprint of their addresses. */
@@ -41,25 +41,26 @@ static int walk_list(const ff_heap *h, const census *blocks, char *msg, size_t l
     const ff_node *prev = &h->list;
     for (const ff_node *n = h->list.next; n != &h->list; prev = n, n = n->next) {
         if (listed.count == blocks->count)
-            return wm_fail(msg, len, "firstfit: free list longer than the %zu free blocks",
-                           blocks->count);
+            return hb_check_fail(
+                msg, len, "firstfit: ", "free list longer than the %zu free blocks", blocks->count);
         if (!wm_is_free_payload(&h->wm, n))
-            return wm_fail(msg, len, "firstfit: free list node %p is not a free block",
-                           (void *)n);
+            return hb_check_fail(msg, len, "firstfit: ", "free list node %p is not a free block",
+                                 (void *)n);
         if (n->prev != prev)
-            return wm_fail(msg, len, "firstfit: free list node %p: back link broken", (void *)n);
+            return hb_check_fail(msg, len, "firstfit: ", "free list node %p: back link broken",
+                                 (void *)n);
         if (h->order == FF_ORDER_ADDRESS && prev != &h->list && prev >= n)
-            return wm_fail(msg, len, "firstfit: free list out of address order at %p",
-                           (void *)n);
+            return hb_check_fail(msg, len, "firstfit: ", "free list out of address order at %p",
+                                 (void *)n);
         census_add(&listed, ff_block_of((ff_node *)n));
     }
     if (h->list.prev != prev)
-        return wm_fail(msg, len, "firstfit: free list tail link broken");
+        return hb_check_fail(msg, len, "firstfit: ", "free list tail link broken");
     if (listed.count != blocks->count || listed.fingerprint != blocks->fingerprint)
-        return wm_fail(msg, len,
-                       "firstfit: free list holds %zu blocks, the heap %zu free blocks%s",
-                       listed.count, blocks->count,
-                       listed.count == blocks->count ? " (different ones)" : "");
+        return hb_check_fail(msg, len, "",
+                             "firstfit: free list holds %zu blocks, the heap %zu free blocks%s",
+                             listed.count, blocks->count,
+                             listed.count == blocks->count ? " (different ones)" : "");
     return 0;
 }
 

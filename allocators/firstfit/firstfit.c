@@ -14,9 +14,10 @@
  * The heap's operations (watermark_heap.h) are shared with bestfit; this
  * file is what makes it first fit: the list, and where a block joins it.
  */
+#include <assert.h>
 #include <string.h>
 
-#include "firstfit.h"
+#include "firstfit_internal.h"
 
 static ff_heap *heap_of(wm_heap *wm) { return (ff_heap *)wm; }
 
@@ -30,6 +31,7 @@ static void list_init(wm_heap *wm)
 
 static void list_insert_after(ff_node *pos, ff_node *n)
 {
+    assert(pos->next->prev == pos && n != pos);
     n->prev = pos;
     n->next = pos->next;
     pos->next->prev = n;
@@ -38,6 +40,7 @@ static void list_insert_after(ff_node *pos, ff_node *n)
 
 static void list_remove(ff_node *n)
 {
+    assert(n->prev->next == n && n->next->prev == n);
     n->prev->next = n->next;
     n->next->prev = n->prev;
 }

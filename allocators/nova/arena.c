@@ -122,7 +122,7 @@ void nv_trim(nova_heap *h)
         return;
     uint32_t release = len - keep, n = h->n - release;
     nv_run_remove(h, h->n - len);
-    nv_range(h->start, n, h->n, false); /* stale start bits above the new top */
+    hb_bits_set(h->start, n, h->n, false); /* stale start bits above the new top */
     place_bitmaps(h, n, h->cap);
     h->n = n;
     nv_run_insert(h, n - keep, keep);

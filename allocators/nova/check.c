@@ -12,33 +12,19 @@
  */
 #include "nova_internal.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-
-static int fail(char *msg, size_t msglen, const char *fmt, ...)
-{
-    if (msg && msglen) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = snprintf(msg, msglen, "nova: ");
-        if (k > 0 && (size_t)k < msglen)
-            vsnprintf(msg + k, msglen - (size_t)k, fmt, ap);
-        va_end(ap);
-    }
-    return 1;
-}
+#include "kit/check_fail.h"
 
 static int check_layout(const nova_heap *h, char *msg, size_t msglen)
 {
     if ((char *)h->used != h->arena + (size_t)h->n * NV_GRAN || h->start != h->used + h->cap / 64)
-        return fail(msg, msglen, "bitmaps are not right above the arena");
+        return hb_check_fail(msg, msglen, "nova: ", "bitmaps are not right above the arena");
     if (h->n > h->cap || h->cap % 64)
-        return fail(msg, msglen, "%u granules but room for %u", h->n, h->cap);
+        return hb_check_fail(msg, msglen, "nova: ", "%u granules but room for %u", h->n, h->cap);
     if (h->src.grow(h->src.ctx, 0) != (char *)h->start + h->cap / 8)
-        return fail(msg, msglen, "the break is not at the end of the bitmaps");
+        return hb_check_fail(msg, msglen, "nova: ", "the break is not at the end of the bitmaps");
     if (hb_bits_scan(h->used, h->n, h->cap, true) != h->cap ||
         hb_bits_scan(h->start, h->n, h->cap, true) != h->cap)
-        return fail(msg, msglen, "bits set beyond the arena");
+        return hb_check_fail(msg, msglen, "nova: ", "bits set beyond the arena");
     return 0;
 }
 
@@ -50,12 +36,13 @@ static int check_runs(const nova_heap *h, size_t *runs, char *msg, size_t msglen
         bool in_use = hb_bit(h->used, g);
         uint32_t end = (uint32_t)hb_bits_scan(h->used, g, h->n, !in_use);
         if (in_use && !hb_bit(h->start, g))
-            return fail(msg, msglen, "used granule %u begins no block", g);
+            return hb_check_fail(msg, msglen, "nova: ", "used granule %u begins no block", g);
         if (!in_use) {
             if (nv_at(h, g)->len != end - g || nv_at(h, end - 1)->len != end - g)
-                return fail(msg, msglen, "free run %u..%u: length %llu/%llu recorded", g, end,
-                            (unsigned long long)nv_at(h, g)->len,
-                            (unsigned long long)nv_at(h, end - 1)->len);
+                return hb_check_fail(msg, msglen,
+                                     "nova: ", "free run %u..%u: length %llu/%llu recorded", g, end,
+                                     (unsigned long long)nv_at(h, g)->len,
+                                     (unsigned long long)nv_at(h, end - 1)->len);
             count++;
         }
         g = end;
@@ -73,21 +60,27 @@ static int check_lists(const nova_heap *h, size_t runs, char *msg, size_t msglen
             for (uint32_t g = h->heads[fl][sl]; g != NV_NONE; prev = g, g = nv_at(h, g)->next) {
                 unsigned f, s;
                 if (g >= h->n || hb_bit(h->used, g) || (g && !hb_bit(h->used, g - 1)))
-                    return fail(msg, msglen, "list %u/%u: %u starts no free run", fl, sl, g);
+                    return hb_check_fail(msg, msglen, "nova: ", "list %u/%u: %u starts no free run",
+                                         fl, sl, g);
                 nv_class_of((uint32_t)nv_at(h, g)->len, &f, &s);
                 if (f != fl || s != sl || nv_at(h, g)->prev != prev)
-                    return fail(msg, msglen, "list %u/%u: run %u filed or linked wrong", fl, sl, g);
+                    return hb_check_fail(msg, msglen,
+                                         "nova: ", "list %u/%u: run %u filed or linked wrong", fl,
+                                         sl, g);
                 if (++seen > runs)
-                    return fail(msg, msglen, "lists hold more entries than free runs");
+                    return hb_check_fail(msg, msglen,
+                                         "nova: ", "lists hold more entries than free runs");
             }
             if (!!(h->sl_bitmap[fl] >> sl & 1) != (h->heads[fl][sl] != NV_NONE))
-                return fail(msg, msglen, "bitmap bit of list %u/%u is wrong", fl, sl);
+                return hb_check_fail(msg, msglen, "nova: ", "bitmap bit of list %u/%u is wrong", fl,
+                                     sl);
         }
         if (!!(h->fl_bitmap >> fl & 1) != (h->sl_bitmap[fl] != 0))
-            return fail(msg, msglen, "first-level bit %u is wrong", fl);
+            return hb_check_fail(msg, msglen, "nova: ", "first-level bit %u is wrong", fl);
     }
     if (seen != runs)
-        return fail(msg, msglen, "%zu free runs but %zu list entries", runs, seen);
+        return hb_check_fail(msg, msglen, "nova: ", "%zu free runs but %zu list entries", runs,
+                             seen);
     return 0;
 }
 

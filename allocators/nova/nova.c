@@ -3,6 +3,7 @@
  * file is the method table; free runs are in runs.c, the region in arena.c,
  * the course task's my_malloc/my_free in task.c.
  */
+#include <assert.h>
 #include "nova_internal.h"
 
 #include <stdlib.h>
@@ -52,7 +53,8 @@ static int status_of(const nova_heap *h, const void *p, uint32_t *g)
 /* Returns [lo, hi) of an allocated block to the free runs. */
 static void release(nova_heap *h, uint32_t lo, uint32_t hi)
 {
-    nv_range(h->used, lo, hi, false);
+    assert(lo < hi && hi <= h->n && hb_bit(h->used, lo));
+    hb_bits_set(h->used, lo, hi, false);
     nv_free_range(h, lo, hi);
     if (!hb_bit(h->used, h->n - 1))
         nv_trim(h);

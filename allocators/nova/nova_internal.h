@@ -28,7 +28,7 @@
 #ifndef NOVA_INTERNAL_H
 #define NOVA_INTERNAL_H
 
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 #include <heapbench/allocator.h>
 
 #include <stdbool.h>
@@ -62,21 +62,6 @@ typedef struct nova_heap {
     uint32_t sl_bitmap[NV_FL_COUNT];
     uint32_t heads[NV_FL_COUNT][NV_SL_COUNT];
 } nova_heap;
-
-/* ---- bitmaps ------------------------------------------------------------------ */
-
-
-/* Sets (on) or clears bits [lo, hi). */
-static inline void nv_range(uint64_t *w, size_t lo, size_t hi, bool on)
-{
-    while (lo < hi) {
-        size_t k = lo >> 6, end = (k + 1) << 6 < hi ? (k + 1) << 6 : hi;
-        uint64_t m = (end - lo == 64 ? ~(uint64_t)0 : (((uint64_t)1 << (end - lo)) - 1))
-                     << (lo & 63);
-        w[k] = on ? w[k] | m : w[k] & ~m;
-        lo = end;
-    }
-}
 
 /* ---- granules and runs ---------------------------------------------------------- */
 

@@ -105,7 +105,7 @@ void nv_carve(nova_heap *h, uint32_t run, uint32_t s, uint32_t k)
         nv_run_insert(h, run, s - run);
     if (s + k < end)
         nv_run_insert(h, s + k, end - s - k);
-    nv_range(h->used, s, s + k, true);
-    nv_range(h->start, s, s + k, false);
+    hb_bits_set(h->used, s, s + k, true);
+    hb_bits_set(h->start, s, s + k, false);
     h->start[s >> 6] |= (uint64_t)1 << (s & 63);
 }

@@ -8,7 +8,7 @@
  * Block: a 16-byte header whose second word holds the usable size, then the
  * payload, 16-aligned (or aligned as asked) and a multiple of 16 bytes.
  */
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 #include <heapbench/allocator.h>
 
 #include <stdlib.h>

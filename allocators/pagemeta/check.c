@@ -10,34 +10,22 @@
  *      the non-empty buckets;
  *   4. the free-descriptor list holds exactly the unused descriptors.
  */
-#include "pagemeta.h"
+#include "pagemeta_internal.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-
-static int fail(char *msg, size_t msglen, const char *fmt, ...)
-{
-    if (msg && msglen) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = snprintf(msg, msglen, "pagemeta: ");
-        if (k > 0 && (size_t)k < msglen)
-            vsnprintf(msg + k, msglen - (size_t)k, fmt, ap);
-        va_end(ap);
-    }
-    return 1;
-}
+#include "kit/check_fail.h"
 
 static int check_small(const pm_heap *h, pm_page *d, char *msg, size_t msglen)
 {
     if (pm_longest_run(h, d) > d->largest)
-        return fail(msg, msglen, "page %p: longest run %zu above its bound %u", (void *)d->addr,
-                    pm_longest_run(h, d), d->largest);
+        return hb_check_fail(msg, msglen,
+                             "pagemeta: ", "page %p: longest run %zu above its bound %u",
+                             (void *)d->addr, pm_longest_run(h, d), d->largest);
     const uint64_t *used = pm_used(d), *start = pm_start(h, d);
     for (size_t g = hb_bits_scan(used, 0, h->granules, true); g < h->granules;) {
         if (!hb_bit(start, g))
-            return fail(msg, msglen, "page %p: used run at granule %zu has no start bit",
-                        (void *)d->addr, g);
+            return hb_check_fail(msg, msglen,
+                                 "pagemeta: ", "page %p: used run at granule %zu has no start bit",
+                                 (void *)d->addr, g);
         size_t end = hb_bits_scan(used, g, h->granules, false);
         g = hb_bits_scan(used, end, h->granules, true);
     }
@@ -54,10 +42,12 @@ static int check_descriptors(const pm_heap *h, size_t *filed, char *msg, size_t 
             continue;
         }
         if (pm_lookup(h, (void *)d->addr) != i + 1)
-            return fail(msg, msglen, "descriptor %u: page map does not point back", i);
+            return hb_check_fail(msg, msglen,
+                                 "pagemeta: ", "descriptor %u: page map does not point back", i);
         if (d->kind == PM_LARGE &&
             (d->addr < (uintptr_t)d->base || d->addr >= (uintptr_t)d->base + d->len))
-            return fail(msg, msglen, "descriptor %u: pointer outside its run", i);
+            return hb_check_fail(msg, msglen,
+                                 "pagemeta: ", "descriptor %u: pointer outside its run", i);
         if (d->kind == PM_SMALL && check_small(h, d, msg, msglen))
             return 1;
         with_room += d->kind == PM_SMALL && d->largest;
@@ -68,11 +58,14 @@ static int check_descriptors(const pm_heap *h, size_t *filed, char *msg, size_t 
     size_t listed = 0;
     for (uint32_t i = h->free_desc; i != PM_NONE && listed <= unused; i = pm_desc(h, i)->next) {
         if (i >= h->ndesc || pm_desc(h, i)->kind != PM_UNUSED)
-            return fail(msg, msglen, "free list holds descriptor %u, not an unused one", i);
+            return hb_check_fail(
+                msg, msglen, "pagemeta: ", "free list holds descriptor %u, not an unused one", i);
         listed++;
     }
     if (listed != unused)
-        return fail(msg, msglen, "%zu unused descriptors, %zu on the free list", unused, listed);
+        return hb_check_fail(msg, msglen,
+                             "pagemeta: ", "%zu unused descriptors, %zu on the free list", unused,
+                             listed);
     *filed = with_room;
     return 0;
 }
@@ -85,16 +78,19 @@ static int check_buckets(const pm_heap *h, size_t filed, char *msg, size_t msgle
         for (uint32_t i = h->bucket_head[b]; i != PM_NONE; prev = i, i = pm_desc(h, i)->next) {
             pm_page *d = pm_desc(h, i);
             if (d->kind != PM_SMALL || d->largest != b || d->prev != prev)
-                return fail(msg, msglen, "bucket %zu: descriptor %u filed wrong", b, i);
+                return hb_check_fail(msg, msglen,
+                                     "pagemeta: ", "bucket %zu: descriptor %u filed wrong", b, i);
             if (++seen > filed)
-                return fail(msg, msglen, "buckets hold more pages than have room");
+                return hb_check_fail(msg, msglen,
+                                     "pagemeta: ", "buckets hold more pages than have room");
         }
         if (hb_bit(h->bucket_bits, b) != (h->bucket_head[b] != PM_NONE) ||
             (b == 0 && h->bucket_head[0] != PM_NONE))
-            return fail(msg, msglen, "bucket %zu: bitmap bit is wrong", b);
+            return hb_check_fail(msg, msglen, "pagemeta: ", "bucket %zu: bitmap bit is wrong", b);
     }
     if (seen != filed)
-        return fail(msg, msglen, "%zu pages have room, %zu are in buckets", filed, seen);
+        return hb_check_fail(msg, msglen, "pagemeta: ", "%zu pages have room, %zu are in buckets",
+                             filed, seen);
     return 0;
 }
 

@@ -13,7 +13,7 @@
  *                of 512 indices, so a lookup is a fixed number of loads
  *                whatever the number of pages.
  */
-#include "pagemeta.h"
+#include "pagemeta_internal.h"
 
 #include <string.h>
 

@@ -10,7 +10,8 @@
  * a page has a fixed number of granules, and the bucket bitmap a fixed
  * number of words.  A page with bound 0 is in no bucket.
  */
-#include "pagemeta.h"
+#include <assert.h>
+#include "pagemeta_internal.h"
 
 /* ---- buckets ------------------------------------------------------------------ */
 
@@ -18,6 +19,9 @@ static void bucket_unlink(pm_heap *h, pm_page *d)
 {
     if (!d->largest)
         return;
+    /* linked both ways: a neighbour points back, or d heads its bucket */
+    assert(d->next == PM_NONE || pm_desc(h, pm_desc(h, d->next)->prev) == d);
+    assert(d->prev != PM_NONE || pm_desc(h, h->bucket_head[d->largest]) == d);
     if (d->next != PM_NONE)
         pm_desc(h, d->next)->prev = d->prev;
     if (d->prev != PM_NONE)
@@ -32,6 +36,7 @@ static void bucket_link(pm_heap *h, uint32_t i, pm_page *d)
     if (!d->largest)
         return;
     uint32_t head = h->bucket_head[d->largest];
+    assert(head != i && pm_desc(h, i) == d);
     d->next = head;
     if (head != PM_NONE)
         pm_desc(h, head)->prev = i;
@@ -187,8 +192,8 @@ void *pm_small_alloc(pm_heap *h, size_t n, size_t align)
         g = find_fit(h, pm_desc(h, i), n, align);
     }
     pm_page *d = pm_desc(h, i);
-    pm_range(pm_used(d), g, g + n, true);
-    pm_range(pm_start(h, d), g, g + n, false);
+    hb_bits_set(pm_used(d), g, g + n, true);
+    hb_bits_set(pm_start(h, d), g, g + n, false);
     pm_set(pm_start(h, d), g);
     return (char *)d->addr + (g << h->gran_shift);
 }
@@ -231,7 +236,7 @@ static void note_free_run(pm_heap *h, uint32_t i, pm_page *d, size_t g)
 void pm_small_free(pm_heap *h, uint32_t i, pm_page *d, size_t g)
 {
     size_t end = pm_block_end(h, d, g);
-    pm_range(pm_used(d), g, end, false);
+    hb_bits_set(pm_used(d), g, end, false);
     note_free_run(h, i, d, g);
 }
 
@@ -241,7 +246,7 @@ bool pm_small_resize(pm_heap *h, uint32_t i, pm_page *d, size_t g, size_t n)
     size_t end = pm_block_end(h, d, g);
     if (g + n <= end) {
         if (g + n < end) {
-            pm_range(pm_used(d), g + n, end, false);
+            hb_bits_set(pm_used(d), g + n, end, false);
             note_free_run(h, i, d, g + n);
         }
         return true;
@@ -251,7 +256,7 @@ bool pm_small_resize(pm_heap *h, uint32_t i, pm_page *d, size_t g, size_t n)
     size_t hi = hb_bits_scan(pm_used(d), end, h->granules, true);
     if (hi < g + n)
         return false;
-    pm_range(pm_used(d), end, g + n, true);
-    pm_range(pm_start(h, d), end, g + n, false);
+    hb_bits_set(pm_used(d), end, g + n, true);
+    hb_bits_set(pm_start(h, d), end, g + n, false);
     return true; /* the page's bound may be stale now: see pm_small_alloc */
 }

@@ -1,7 +1,7 @@
 /*
  * pagemeta: an allocator whose metadata lives entirely outside the pages it
- * hands out (see pagemeta.h).  This file is the method table; blocks inside
- * pages are in page.c, the metadata store in meta.c.
+ * hands out (see pagemeta_internal.h).  This file is the method table;
+ * blocks inside pages are in page.c, the metadata store in meta.c.
  *
  * Two modes (option mode=):
  *   elastic  (default) nothing is mapped at create; a page is mapped, one at
@@ -11,7 +11,7 @@
  *   page     exactly one 4096-byte page, mapped at create; 8-byte granules,
  *            so all 4096 bytes can be handed out (e.g. 512 x 8 bytes).
  */
-#include "pagemeta.h"
+#include "pagemeta_internal.h"
 
 #include <string.h>
 

@@ -18,7 +18,7 @@
 
 #include <string.h>
 
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 
 /* Room in usage[] for want entries; nothing changes on failure.  A fresh
  * mapping reads as zero, so new entries start with no block in use. */

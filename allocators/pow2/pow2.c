@@ -11,9 +11,10 @@
  * Requests above two pages get a run of their own, returned to the memory
  * source on free.
  */
+#include <assert.h>
 #include <string.h>
 
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 
 #include "pow2_internal.h"
 
@@ -90,6 +91,7 @@ static void *bucket_alloc(p2_heap *h, unsigned c)
     if (!h->free[c] && !refill(h, c))
         return NULL;
     p2_free *f = h->free[c];
+    assert(page_off(h, f) % ((size_t)1 << c) == 0); /* blocks sit at multiples of their size */
     h->free[c] = f->next;
     p2_set_live(p2_page_of(h, f), page_off(h, f) >> c, true);
     return f;

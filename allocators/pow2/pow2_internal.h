@@ -13,7 +13,7 @@
  *
  * Requests above two pages (the original's requests above MAXALLOCSAVE)
  * get pages of their own from map() and are recorded in the heap's map
- * table (heapbench/maptable.h), a hash rather than usage[] because map()
+ * table (kit/maptable.h), a hash rather than usage[] because map()
  * may place a run anywhere.  A run freed twice is gone from the table, and
  * its second free reports HB_FREE_INVALID.
  */
@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include <heapbench/allocator.h>
-#include <heapbench/maptable.h>
+#include "kit/maptable.h"
 
 #define P2_MIN_CLASS 4 /* 16-byte blocks: the alignment, and room for a link */
 #define P2_CLASSES 64

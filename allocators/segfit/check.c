@@ -14,21 +14,9 @@
  *      list's size, and their counts are right;
  *   7. the mapped-block set counts its live entries right.
  */
-#include "segfit.h"
+#include "segfit_internal.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-
-static int fail(char *msg, size_t msglen, const char *fmt, ...)
-{
-    if (msg && msglen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, msglen, fmt, ap);
-        va_end(ap);
-    }
-    return 1;
-}
+#include "kit/check_fail.h"
 
 static int walk_blocks(const sf_heap *h, size_t *free_blocks, size_t *cached, char *msg,
                        size_t msglen)
@@ -40,21 +28,24 @@ static int walk_blocks(const sf_heap *h, size_t *free_blocks, size_t *cached, ch
         size_t size = sf_size(b);
         size_t room = (size_t)((const char *)h->sentinel - (const char *)b);
         if (size < SF_MIN_BLOCK || size > room)
-            return fail(msg, msglen, "segfit: block %p: size %zu out of range", (void *)b, size);
+            return hb_check_fail(msg, msglen, "segfit: ", "block %p: size %zu out of range",
+                                 (void *)b, size);
         if (!!(b->head & SF_PREV_FREE) != prev_free)
-            return fail(msg, msglen, "segfit: block %p: PREV_FREE flag disagrees", (void *)b);
+            return hb_check_fail(msg, msglen, "segfit: ", "block %p: PREV_FREE flag disagrees",
+                                 (void *)b);
         if (sf_is_free(b) && prev_free)
-            return fail(msg, msglen, "segfit: block %p: two adjacent free blocks", (void *)b);
+            return hb_check_fail(msg, msglen, "segfit: ", "block %p: two adjacent free blocks",
+                                 (void *)b);
         if (sf_is_free(b) && sf_next(b)->prev_size != size)
-            return fail(msg, msglen, "segfit: block %p: footer %zu, size %zu", (void *)b,
-                        sf_next(b)->prev_size, size);
+            return hb_check_fail(msg, msglen, "segfit: ", "block %p: footer %zu, size %zu",
+                                 (void *)b, sf_next(b)->prev_size, size);
         prev_free = sf_is_free(b);
         nfree += prev_free;
         ncached += (b->head & SF_CACHED) != 0;
         b = sf_next(b);
     }
     if (!!(h->sentinel->head & SF_PREV_FREE) != prev_free || sf_size(h->sentinel))
-        return fail(msg, msglen, "segfit: sentinel header is wrong");
+        return hb_check_fail(msg, msglen, "segfit: ", "sentinel header is wrong");
     *free_blocks = nfree;
     *cached = ncached;
     return 0;
@@ -68,19 +59,21 @@ static int walk_quick(const sf_heap *h, size_t cached, char *msg, size_t msglen)
         for (const sf_block *b = h->quick[i]; b; b = b->next_free) {
             if (!sf_in_heap(h, sf_payload((sf_block *)b)) || !(b->head & SF_CACHED) ||
                 sf_size(b) != i << 4)
-                return fail(msg, msglen, "segfit: quick list %zu: %p is not a parked block", i,
-                            (void *)b);
+                return hb_check_fail(msg, msglen,
+                                     "segfit: ", "quick list %zu: %p is not a parked block", i,
+                                     (void *)b);
             if (++count > SF_QUICK_DEPTH)
-                return fail(msg, msglen, "segfit: quick list %zu is too long", i);
+                return hb_check_fail(msg, msglen, "segfit: ", "quick list %zu is too long", i);
         }
         if (count != h->quick_count[i])
-            return fail(msg, msglen, "segfit: quick list %zu: %zu blocks, count %u", i, count,
-                        h->quick_count[i]);
+            return hb_check_fail(msg, msglen, "segfit: ", "quick list %zu: %zu blocks, count %u", i,
+                                 count, h->quick_count[i]);
         total += count;
     }
     if (total != cached)
-        return fail(msg, msglen, "segfit: %zu blocks flagged parked, %zu in quick lists", cached,
-                    total);
+        return hb_check_fail(msg, msglen,
+                             "segfit: ", "%zu blocks flagged parked, %zu in quick lists", cached,
+                             total);
     return 0;
 }
 
@@ -91,20 +84,22 @@ static int walk_list(const sf_heap *h, unsigned fl, unsigned sl, size_t limit, s
     for (const sf_block *b = h->lists[fl][sl]; b; prev = b, b = b->next_free) {
         unsigned f, s;
         if (!sf_in_heap(h, sf_payload((sf_block *)b)) || !sf_is_free(b))
-            return fail(msg, msglen, "segfit: list %u/%u: %p is not a free heap block", fl, sl,
-                        (void *)b);
+            return hb_check_fail(msg, msglen, "segfit: ", "list %u/%u: %p is not a free heap block",
+                                 fl, sl, (void *)b);
         sf_mapping(sf_size(b), &f, &s);
         if (f != fl || s != sl)
-            return fail(msg, msglen, "segfit: list %u/%u: block of size %zu filed wrong", fl, sl,
-                        sf_size(b));
+            return hb_check_fail(msg, msglen,
+                                 "segfit: ", "list %u/%u: block of size %zu filed wrong", fl, sl,
+                                 sf_size(b));
         if (b->prev_free != prev)
-            return fail(msg, msglen, "segfit: list %u/%u: broken back link", fl, sl);
+            return hb_check_fail(msg, msglen, "segfit: ", "list %u/%u: broken back link", fl, sl);
         if (++*count > limit)
-            return fail(msg, msglen, "segfit: free lists hold more entries than free blocks");
+            return hb_check_fail(msg, msglen,
+                                 "segfit: ", "free lists hold more entries than free blocks");
     }
     bool bit = h->sl_bitmap[fl] >> sl & 1;
     if (bit != (h->lists[fl][sl] != NULL))
-        return fail(msg, msglen, "segfit: bitmap bit of list %u/%u is wrong", fl, sl);
+        return hb_check_fail(msg, msglen, "segfit: ", "bitmap bit of list %u/%u is wrong", fl, sl);
     return 0;
 }
 
@@ -116,11 +111,11 @@ static int walk_lists(const sf_heap *h, size_t free_blocks, char *msg, size_t ms
             if (walk_list(h, fl, sl, free_blocks, &count, msg, msglen))
                 return 1;
         if (!!(h->fl_bitmap >> fl & 1) != (h->sl_bitmap[fl] != 0))
-            return fail(msg, msglen, "segfit: first-level bit %u is wrong", fl);
+            return hb_check_fail(msg, msglen, "segfit: ", "first-level bit %u is wrong", fl);
     }
     if (count != free_blocks)
-        return fail(msg, msglen, "segfit: %zu free blocks but %zu list entries", free_blocks,
-                    count);
+        return hb_check_fail(msg, msglen, "segfit: ", "%zu free blocks but %zu list entries",
+                             free_blocks, count);
     return 0;
 }
 
@@ -132,12 +127,13 @@ static int walk_maps(const sf_heap *h, char *msg, size_t msglen)
         used += e->ptr != 0;
         live += e->len != 0;
         if (e->len && (e->ptr < (uintptr_t)e->base || e->ptr >= (uintptr_t)e->base + e->len))
-            return fail(msg, msglen, "segfit: mapped block %p lies outside its mapping",
-                        (void *)e->ptr);
+            return hb_check_fail(msg, msglen,
+                                 "segfit: ", "mapped block %p lies outside its mapping",
+                                 (void *)e->ptr);
     }
     if (live != h->map_live || used != h->map_used)
-        return fail(msg, msglen, "segfit: mapped set counts %zu/%zu, found %zu/%zu", h->map_live,
-                    h->map_used, live, used);
+        return hb_check_fail(msg, msglen, "segfit: ", "mapped set counts %zu/%zu, found %zu/%zu",
+                             h->map_live, h->map_used, live, used);
     return 0;
 }
 

@@ -9,7 +9,7 @@
  * "next" always exists, so merging never needs a bounds test, and the
  * sentinel's prev_size is the footer of the last block when it is free.
  */
-#include "segfit.h"
+#include "segfit_internal.h"
 
 #include <string.h>
 

@@ -11,7 +11,7 @@
  * tombstone (len 0): a second free of that pointer is reported DOUBLE until
  * the set is rebuilt or the address is mapped again, and INVALID after.
  */
-#include "segfit.h"
+#include "segfit_internal.h"
 
 #include <string.h>
 

@@ -1,9 +1,10 @@
 /*
  * segfit: segregated fit with boundary tags over a growing region, large
  * blocks mapped one by one.  This file is the method table; the size classes
- * are in segfit.h, the region in heap.c, mapped blocks in large.c.
+ * are in segfit_internal.h, the region in heap.c, mapped blocks in large.c.
  */
-#include "segfit.h"
+#include <assert.h>
+#include "segfit_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ static bool quick_push(sf_heap *h, sf_block *b)
     if (i >= SF_QUICK_SLOTS || h->quick_count[i] >= SF_QUICK_DEPTH ||
         (b->head & SF_PREV_FREE) || sf_is_free(sf_next(b)))
         return false;
+    assert(!sf_is_free(b) && !(b->head & SF_CACHED) && h->quick[i] != b);
     b->head |= SF_CACHED;
     b->next_free = h->quick[i];
     h->quick[i] = b;
@@ -58,6 +60,7 @@ static sf_block *quick_pop(sf_heap *h, size_t size)
     size_t i = size >> 4;
     sf_block *b = i < SF_QUICK_SLOTS ? h->quick[i] : NULL;
     if (b) {
+        assert((b->head & SF_CACHED) && sf_size(b) == size && h->quick_count[i] > 0);
         h->quick[i] = b->next_free;
         h->quick_count[i]--;
         b->head &= ~SF_CACHED;

@@ -49,6 +49,13 @@ static void unlock(void)
 
 /* ---- lines ---------------------------------------------------------------- */
 
+/* The native trace text is also written by trace/write.c and by the
+ * generator (gen/engine.c), but the recorder cannot use either: it is
+ * preloaded into arbitrary programs, so it links nothing of the harness
+ * (whose code calls malloc, stdio and locale functions, the very calls it
+ * intercepts) and formats its lines itself into a fixed buffer, with no
+ * allocation.  docs/trace-format.md is the agreement all three follow. */
+
 static void line_start(rec_line *l, char op, uint64_t id)
 {
     l->len = 0;

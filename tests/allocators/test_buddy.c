@@ -6,7 +6,7 @@
  */
 #include "shadow.h"
 
-#include "../../allocators/buddy/buddy_internal.h"
+#include "buddy/buddy_internal.h"
 
 #define TOP_SMALL 65536 /* top-level block of the "min=16,top=64k" heaps */
 

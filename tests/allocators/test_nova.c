@@ -8,7 +8,7 @@
  */
 #include "shadow.h"
 
-#include "../../allocators/nova/nova_internal.h"
+#include "nova/nova_internal.h"
 
 static void *(*my_malloc)(unsigned long);
 static int (*my_free)(void *);

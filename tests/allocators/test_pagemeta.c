@@ -7,7 +7,7 @@
  */
 #include "shadow.h"
 
-#include "../../allocators/pagemeta/pagemeta.h"
+#include "pagemeta/pagemeta_internal.h"
 
 static size_t PAGE = 4096; /* the memory source's page, set in main */
 

@@ -6,7 +6,7 @@
  */
 #include "shadow.h"
 
-#include "../../allocators/pow2/pow2_internal.h"
+#include "pow2/pow2_internal.h"
 
 #define PAGE 4096 /* the tests assume 4 KiB pages (checked in main) */
 

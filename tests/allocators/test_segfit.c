@@ -5,7 +5,7 @@
  */
 #include "shadow.h"
 
-#include "../../allocators/segfit/segfit.h"
+#include "segfit/segfit_internal.h"
 
 #define THRESHOLD ((size_t)128 << 10)
 

@@ -1,6 +1,6 @@
 /*
  * What firstfit and bestfit promise alike, since both are the watermark heap
- * of allocators/include/heapbench/watermark_heap.h and differ only in their
+ * of allocators/kit/watermark_heap.h and differ only in their
  * free-block index: the contract, the instance inside its own memory, edge
  * sizes, free() status codes, merging through boundary tags, growth of a
  * free top block, trimming, in-place realloc, calloc and aligned_alloc, a

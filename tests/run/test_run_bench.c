@@ -365,9 +365,10 @@ static void test_fault_line(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/hb-bench-XXXXXX"); /* fresh, never an old run's */
+    /* a fresh folder: one named after the pid may be left from a killed run */
+    snprintf(dir, sizeof dir, "/tmp/hb-bench-XXXXXX");
     if (!mkdtemp(dir))
-        abort();
+        return 1;
     snprintf(config, sizeof config, "%s/bench.yaml", dir);
     snprintf(trace, sizeof trace, "%s/tiny.trace", dir);
     write_trace();

@@ -256,7 +256,7 @@ int main(void)
     /* Plan lines start hb_self_exe(), which is this test unless the
      * variable names heapbench (ctest sets it; a run by hand may not). */
     setenv("HB_HEAPBENCH", HB_TEST_FIXTURES "/../../heapbench", 0);
-    /* a fresh folder: one named by the pid may be left from an earlier run */
+    /* a fresh folder: one named after the pid may be left from a killed run */
     snprintf(dir, sizeof dir, "/tmp/hb-plan-XXXXXX");
     if (!mkdtemp(dir))
         return 1;

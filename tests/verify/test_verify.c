@@ -182,7 +182,7 @@ static void test_run_check_cli(void)
     n = fread(out, 1, sizeof out - 1, f);
     out[n] = '\0';
     CHECK(pclose(f) != 0);
-    CHECK_STR_CONTAINS(out, "--check-every expects a positive whole number, got '0'");
+    CHECK_STR_CONTAINS(out, "--check-every: expected a positive whole number, got '0'");
 }
 
 int main(void)

@@ -1,62 +1,59 @@
 /*
  * heapbench run: replay one trace against one allocator and report it.
  *
- * With --isolate the replay runs in a child process (this program again,
- * without --isolate) under a wall-clock limit, and a crash or a hang still
- * ends in a result: the row heapbench bench would record for the cell.
- *
- * The process re-executes itself once with a larger optional static TLS
- * reserve (GLIBC_TUNABLES glibc.rtld.optional_static_tls): system
- * allocators such as jemalloc keep initial-exec TLS, which dlopen can only
- * place in that reserve, and glibc's default is too small for them.  Every
- * allocator runs under the same setting, so the comparison stays fair.
- * The same exec turns address-space randomisation off for the replay.
+ * The trace is loaded first (and the binary cache written); the replay
+ * then runs in a process exec'd afresh that maps the parsed trace
+ * (run/isolate.h says why).  By default that process is a child under a
+ * wall-clock limit, so a crash or a hang still ends in a result: the row
+ * heapbench bench would record for the cell.  With --no-isolate it is this
+ * process, exec'd again (the same pid, for a debugger).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/personality.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "load/load.h"
+#include "load/suite.h"
 #include "replay/replay.h"
 #include "report/result.h"
 #include "run/config.h"
+#include "run/isolate.h"
 #include "run/outcome.h"
 #include "run/runner.h"
-#include "run/tracefind.h"
+#include "trace/name.h"
+#include "verify/verify.h"
 #include "trace/trace.h"
 #include "util/units.h"
-#include "verify/verify.h"
-
-#define TLS_TUNABLE "glibc.rtld.optional_static_tls"
-#define TLS_RESERVE "0x40000"
 
 typedef struct run_args {
-    bool csv, header, no_cache, isolate, check;
-    const char *check_every; /* --check: ops between check() calls */
+    bool csv, header, no_cache;
+    bool isolate;      /* replay in a child (the default)                  */
+    bool job_exit;     /* --isolate given: exit 0 whenever a row is printed */
+    bool check;        /* --check: the validation mode (verify/)            */
+    const char *check_every; /* --check: ops between check() calls          */
+    const char *symbols;     /* lab contract: ROLE=NAME,...                 */
     unsigned rep;
     const char *name, *opts, *spec, *trace;
-    const char *symbols; /* lab contract: ROLE=NAME,... */
     size_t arena, limit;
     unsigned timing;
     const char *timing_arg; /* as given, for the isolated child */
     double timeout_s;       /* 0: not given                      */
     unsigned passes, latency_passes; /* 0: the replay's defaults */
     double min_time_s, max_time_s;
-    const char *pass_arg[4]; /* --passes, --min-time, --max-time, --latency-passes as given */
+    const char *pass_arg[4]; /* --passes .. --latency-passes as given, for the child */
     const char *series;     /* --series FILE                     */
 } run_args;
 
+/* The options of repeated passes (docs/metrics.md), in pass_arg order. */
 static const char *const pass_opt[4] = { "--passes", "--min-time", "--max-time",
                                          "--latency-passes" };
 
@@ -67,12 +64,14 @@ static void usage(FILE *f)
         "       heapbench ALLOCATOR TRACE [options]\n\n"
         "Replays TRACE against ALLOCATOR and reports footprint, utilization,\n"
         "throughput and per-operation latency.\n\n"
-        "ALLOCATOR  a built-in name (buddy pow2 firstfit bestfit segfit pagemeta nova,\n"
-        "           glibc jemalloc mimalloc tcmalloc, mmap), else a library: a path\n"
-        "           containing '/', a file in the working directory, or a name ending\n"
-        "           in .so or .so.N that the dynamic linker finds (libjemalloc.so.2);\n"
+        "ALLOCATOR  a built-in name:\n"
+        "             %s\n"
+        "           else a library: a path containing '/', a file in the working\n"
+        "           directory, or a name ending in .so or .so.N that the dynamic\n"
+        "           linker finds (libjemalloc.so.2);\n"
         "           native, lab-report or libc contract (docs/allocator-contract.md)\n"
-        "TRACE      a .trace, .trace.xz, .trace.gz or .rep file (docs/trace-format.md)\n\n"
+        "TRACE      a .trace, .rep or .mtrace file, possibly .xz or .gz\n"
+        "           (docs/trace-format.md)\n\n"
         "options:\n"
         "  --csv                 print one CSV row (docs/results.md) instead of the report\n"
         "  --csv-header          print the CSV header line first\n"
@@ -81,50 +80,40 @@ static void usage(FILE *f)
         "  --arena SIZE          arena of a lab-report allocator (default 256MiB)\n"
         "  --limit SIZE          most bytes the memory source hands out (default: none)\n"
         "  --opts K=V,...        options passed to the allocator's create()\n"
-        "  --symbols ROLE=NAME,... the lab-report functions to bind: roles create,\n"
-        "                        alloc, free, destroy (default: the contract's names)\n"
         "  --timing MODE         per-op, throughput or both (default both)\n"
         "  --passes N            least throughput passes (default 5)\n"
         "  --min-time DURATION   least total time of the throughput passes (default 0.3s)\n"
         "  --max-time DURATION   no new timed pass after this much (default 2s)\n"
         "  --latency-passes N    latency passes, 1 to 16 (default 3)\n"
         "  --series FILE         write the memory-over-time series (CSV) to FILE\n"
-        "  --no-cache            do not read or write the binary trace cache\n"
+        "  --symbols ROLE=NAME,... the lab-report functions to bind: roles create,\n"
+        "                        alloc, free, destroy (default: the contract's names)\n"
         "  --check               validation mode: one untimed replay that checks every\n"
         "                        block (alignment, ownership, overlap, contents) and\n"
         "                        runs the allocator's check(); status corrupt names\n"
         "                        the first problem (docs/running.md)\n"
         "  --check-every N       with --check: ops between check() calls (default 1000)\n"
-        "  --isolate             replay in a child process, so that a crash or a hang\n"
-        "                        still gives a result: status crashed (signal and op)\n"
-        "                        or timeout, as heapbench bench records it\n"
-        "  --timeout DURATION    wall-clock limit of --isolate (default 120s)\n"
+        "  --no-cache            do not read or write the binary trace cache\n"
+        "  --no-isolate          replay in this process (to debug it under gdb); by\n"
+        "                        default the replay runs in a child process, so that\n"
+        "                        a crash or a hang still gives a result: status\n"
+        "                        crashed (signal, op, trace line, pass) or timeout,\n"
+        "                        as heapbench bench records it\n"
+        "  --isolate             the default; also: exit 0 whenever a row is printed\n"
+        "  --timeout DURATION    wall-clock limit of the child (default 120s)\n"
         "  --help                this text\n\n"
         "SIZE takes a suffix KiB, MiB or GiB; DURATION a number of seconds or a\n"
         "suffix ms, s, m or h.  Exit status: 0 a result was produced (whatever its\n"
         "status), 1 the allocator or trace could not be loaded (with --isolate that\n"
-        "too is a result, status load-error, and the exit status 0), 2 usage.\n");
+        "too is a result, status load-error, and the exit status 0), 2 usage.\n"
+        "With --no-isolate a crash ends this process by its signal.\n",
+        hb_builtin_list());
 }
 
-static int bad_usage(const char *fmt, const char *arg)
+static int bad_value(const char *opt, const char *want, const char *got)
 {
-    fprintf(stderr, "heapbench run: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(see heapbench run --help)\n");
+    fprintf(stderr, "heapbench run: --%s: expected %s, got '%s'\n", opt, want, got);
     return 2;
-}
-
-/* "--key VALUE" or "--key=VALUE": returns the value, or NULL. */
-static const char *opt_value(int argc, char **argv, int *i, const char *key)
-{
-    size_t n = strlen(key);
-    if (strncmp(argv[*i], key, n))
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] == '\0' && *i + 1 < argc)
-        return argv[++*i];
-    return NULL;
 }
 
 static int parse_timing(const char *s, unsigned *out)
@@ -140,162 +129,151 @@ static int parse_timing(const char *s, unsigned *out)
     return 0;
 }
 
-/* The options of repeated passes (docs/metrics.md); 1 when argv[*i] is
- * none of them, 2 on a bad value. */
-static int parse_pass_opt(run_args *a, int argc, char **argv, int *i)
+/* One option with a value; 0 or 2. */
+static int valued(run_args *a, int c, const char *v)
 {
-    for (int k = 0; k < 4; k++) {
-        const char *v = opt_value(argc, argv, i, pass_opt[k]);
-        if (!v)
-            continue;
-        char *end;
-        unsigned long n = strtoul(v, &end, 10);
-        double d;
-        if (k == 0 || k == 3) {
-            if (*end || !*v || n < 1 || n > (k == 3 ? 16 : 10000))
-                return bad_usage(k == 3 ? "--latency-passes expects 1 to 16, got '%s'"
-                                        : "--passes expects 1 to 10000, got '%s'", v);
-            *(k == 0 ? &a->passes : &a->latency_passes) = (unsigned)n;
-        } else {
-            if (hb_parse_duration(v, &d) || d < 0)
-                return bad_usage("expects a duration such as 0.3s or 500ms, got '%s'", v);
-            *(k == 1 ? &a->min_time_s : &a->max_time_s) = d;
-        }
-        a->pass_arg[k] = v;
-        return 0;
-    }
-    return 1;
-}
-
-static int parse_valued(run_args *a, int argc, char **argv, int *i)
-{
-    const char *v;
     uint64_t bytes;
-    int pass = parse_pass_opt(a, argc, argv, i);
-    if (pass != 1)
-        return pass;
-    if ((v = opt_value(argc, argv, i, "--series"))) {
-        a->series = v;
-    } else if ((v = opt_value(argc, argv, i, "--rep"))) {
-        char *end;
+    char *end;
+    switch (c) {
+    case 'R': {
         unsigned long n = strtoul(v, &end, 10);
         if (*end || !*v || n > 1000000)
-            return bad_usage("--rep expects a whole number, got '%s'", v);
+            return bad_value("rep", "a whole number", v);
         a->rep = (unsigned)n;
-    } else if ((v = opt_value(argc, argv, i, "--name"))) {
-        a->name = v;
-    } else if ((v = opt_value(argc, argv, i, "--opts"))) {
-        a->opts = v;
-    } else if ((v = opt_value(argc, argv, i, "--check-every"))) {
+        return 0;
+    }
+    case 'N': a->name = v; return 0;
+    case 'O': a->opts = v; return 0;
+    case 'a':
+        if (hb_parse_size(v, &bytes) || !bytes)
+            return bad_value("arena", "a size such as 256MiB", v);
+        a->arena = (size_t)bytes;
+        return 0;
+    case 'l':
+        if (hb_parse_size(v, &bytes))
+            return bad_value("limit", "a size such as 1GiB", v);
+        a->limit = (size_t)bytes;
+        return 0;
+    case 'T':
+        if (parse_timing(v, &a->timing))
+            return bad_value("timing", "per-op, throughput or both", v);
+        a->timing_arg = v;
+        return 0;
+    case 'P':
+    case 'L': {
+        unsigned long n = strtoul(v, &end, 10);
+        unsigned long most = c == 'L' ? HB_MAX_LATENCY_PASSES : HB_MAX_PASSES;
+        if (*end || !*v || n < 1 || n > most)
+            return bad_value(c == 'L' ? "latency-passes" : "passes",
+                             c == 'L' ? "a whole number from 1 to 16"
+                                      : "a whole number from 1 to 10000", v);
+        *(c == 'L' ? &a->latency_passes : &a->passes) = (unsigned)n;
+        a->pass_arg[c == 'L' ? 3 : 0] = v;
+        return 0;
+    }
+    case 'm':
+    case 'M':
+        if (hb_parse_duration(v, c == 'm' ? &a->min_time_s : &a->max_time_s) ||
+            (c == 'm' ? a->min_time_s : a->max_time_s) < 0)
+            return bad_value(c == 'm' ? "min-time" : "max-time",
+                             "a duration such as 0.3s or 500ms", v);
+        a->pass_arg[c == 'm' ? 1 : 2] = v;
+        return 0;
+    case 's': a->series = v; return 0;
+    case 'K':
         if (!*v || strspn(v, "0123456789") != strlen(v) || !strtoull(v, NULL, 10))
-            return bad_usage("--check-every expects a positive whole number, got '%s'", v);
+            return bad_value("check-every", "a positive whole number", v);
         a->check_every = v;
-    } else if ((v = opt_value(argc, argv, i, "--symbols"))) {
+        return 0;
+    case 'S': {
         hb_lab_names names;
         char why[256];
-        if (hb_lab_parse_symbols(v, &names, why, sizeof why))
-            return bad_usage("--%s", why);
+        if (hb_lab_parse_symbols(v, &names, why, sizeof why)) {
+            fprintf(stderr, "heapbench run: --%s\n", why);
+            return 2;
+        }
         a->symbols = v;
-    } else if ((v = opt_value(argc, argv, i, "--arena"))) {
-        if (hb_parse_size(v, &bytes) || !bytes)
-            return bad_usage("--arena expects a size such as 256MiB, got '%s'", v);
-        a->arena = (size_t)bytes;
-    } else if ((v = opt_value(argc, argv, i, "--limit"))) {
-        if (hb_parse_size(v, &bytes))
-            return bad_usage("--limit expects a size such as 1GiB, got '%s'", v);
-        a->limit = (size_t)bytes;
-    } else if ((v = opt_value(argc, argv, i, "--timing"))) {
-        if (parse_timing(v, &a->timing))
-            return bad_usage("--timing expects per-op, throughput or both, got '%s'", v);
-        a->timing_arg = v;
-    } else if ((v = opt_value(argc, argv, i, "--timeout"))) {
-        if (hb_parse_duration(v, &a->timeout_s) || !(a->timeout_s > 0))
-            return bad_usage("--timeout expects a duration such as 90, 90s, 2m or 500ms, "
-                             "got '%s'", v);
-    } else {
-        return bad_usage("unknown option or missing value: '%s'", argv[*i]);
+        return 0;
     }
+    default: /* 't' */
+        if (hb_parse_duration(v, &a->timeout_s) || !(a->timeout_s > 0))
+            return bad_value("timeout", "a duration such as 90, 90s, 2m or 500ms", v);
+        return 0;
+    }
+}
+
+static const struct option longopts[] = {
+    { "csv", no_argument, NULL, 'c' },        { "csv-header", no_argument, NULL, 'H' },
+    { "no-cache", no_argument, NULL, 'C' },   { "isolate", no_argument, NULL, 'i' },
+    { "no-isolate", no_argument, NULL, 'I' }, { "rep", required_argument, NULL, 'R' },
+    { "name", required_argument, NULL, 'N' }, { "opts", required_argument, NULL, 'O' },
+    { "arena", required_argument, NULL, 'a' }, { "limit", required_argument, NULL, 'l' },
+    { "timing", required_argument, NULL, 'T' }, { "timeout", required_argument, NULL, 't' },
+    { "passes", required_argument, NULL, 'P' }, { "min-time", required_argument, NULL, 'm' },
+    { "max-time", required_argument, NULL, 'M' },
+    { "latency-passes", required_argument, NULL, 'L' },
+    { "series", required_argument, NULL, 's' }, { "check", no_argument, NULL, 'k' },
+    { "check-every", required_argument, NULL, 'K' },
+    { "symbols", required_argument, NULL, 'S' },
+    { "help", no_argument, NULL, 'h' },       { 0, 0, 0, 0 },
+};
+
+/* The positional ALLOCATOR and TRACE, which may come before the options. */
+static int positionals(run_args *a, int argc, char **argv)
+{
+    if (argc - optind > 2) {
+        fprintf(stderr, "heapbench run: unexpected argument '%s'\n", argv[optind + 2]);
+        return 2;
+    }
+    if (argc - optind < 2) {
+        fprintf(stderr, "heapbench run: expected ALLOCATOR and TRACE\n");
+        usage(stderr);
+        return 2;
+    }
+    a->spec = argv[optind];
+    a->trace = argv[optind + 1];
     return 0;
 }
 
 /* Returns 0, 2 for a usage error, or -1 after --help. */
 static int parse_args(run_args *a, int argc, char **argv)
 {
-    *a = (run_args){ .rep = 1, .timing = HB_TIMING_BOTH, .min_time_s = HB_DEFAULT_MIN_TIME_S };
-    int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
-            usage(stdout);
-            return -1;
-        } else if (!strcmp(s, "--csv")) {
-            a->csv = true;
-        } else if (!strcmp(s, "--csv-header")) {
-            a->header = true;
-        } else if (!strcmp(s, "--no-cache")) {
-            a->no_cache = true;
-        } else if (!strcmp(s, "--isolate")) {
-            a->isolate = true;
-        } else if (!strcmp(s, "--check")) {
-            a->check = true;
-        } else if (s[0] == '-' && s[1]) {
-            if (parse_valued(a, argc, argv, &i))
+    *a = (run_args){ .rep = 1, .timing = HB_TIMING_BOTH, .isolate = true,
+                     .min_time_s = HB_DEFAULT_MIN_TIME_S };
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': a->csv = true; break;
+        case 'H': a->header = true; break;
+        case 'C': a->no_cache = true; break;
+        case 'i': a->job_exit = true; break;
+        case 'I': a->isolate = false; break;
+        case 'k': a->check = true; break;
+        case 'h': usage(stdout); return -1;
+        case '?': usage(stderr); return 2;
+        default:
+            if (valued(a, c, optarg))
                 return 2;
-        } else if (npos < 2) {
-            *(npos++ ? &a->trace : &a->spec) = s;
-        } else {
-            return bad_usage("unexpected argument '%s'", s);
         }
     }
-    if (npos < 2)
-        return bad_usage("%s", "expects ALLOCATOR and TRACE");
-    if (a->timeout_s > 0 && !a->isolate)
-        return bad_usage("%s", "--timeout applies to --isolate only");
-    return 0;
-}
-
-/* Re-executes with the static TLS reserve unless it is already set; on
- * failure goes on without it (jemalloc then fails to load, saying why). */
-static void ensure_static_tls(int argc, char **argv)
-{
-    const char *cur = getenv("GLIBC_TUNABLES");
-    if (cur && strstr(cur, TLS_TUNABLE))
-        return;
-    char *val = NULL;
-    if (asprintf(&val, "%s%s" TLS_TUNABLE "=" TLS_RESERVE, cur ? cur : "",
-                 cur && *cur ? ":" : "") < 0)
-        return;
-    char **nargv = calloc((size_t)argc + 2, sizeof *nargv);
-    if (!nargv || setenv("GLIBC_TUNABLES", val, 1) != 0) {
-        free(nargv);
-        free(val);
-        return;
+    if (a->job_exit && !a->isolate) {
+        fprintf(stderr, "heapbench run: --isolate and --no-isolate exclude each other\n");
+        return 2;
     }
-    nargv[0] = "heapbench";
-    nargv[1] = "run";
-    for (int i = 1; i < argc; i++)
-        nargv[i + 1] = argv[i];
-    /* Addresses are not randomised in the replay: an allocator whose
-     * layout depends on where its mappings land (jemalloc's extents) then
-     * has the same footprint, to the page, run after run. */
-    int persona = personality(0xffffffff);
-    if (persona != -1)
-        personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
-    fflush(NULL);
-    execv("/proc/self/exe", nargv);
-    free(nargv); /* exec failed: carry on in this process */
-    free(val);
+    if (a->timeout_s > 0 && !a->isolate) {
+        fprintf(stderr, "heapbench run: --timeout: does not apply with --no-isolate\n");
+        return 2;
+    }
+    return positionals(a, argc, argv);
 }
 
-/* The trace column of a trace that did not load: its file name without
- * directory and suffixes. */
-static void trace_label(const char *path, char *out, size_t len)
+static void alloc_label(const run_args *a, char *out, size_t len)
 {
-    const char *b = strrchr(path, '/');
-    snprintf(out, len, "%s", b ? b + 1 : path);
-    char *dot = strchr(out, '.');
-    if (dot && dot != out)
-        *dot = '\0';
+    if (a->name)
+        snprintf(out, len, "%s", a->name);
+    else
+        hb_spec_label(a->spec, out, len);
 }
 
 static int emit_load_error(const run_args *a, const char *alloc, const char *trace,
@@ -336,6 +314,7 @@ static void print_about(const hb_loaded *l)
                api->calloc ? "" : " calloc", api->aligned_alloc ? "" : " aligned_alloc");
 }
 
+/* The replay itself, in the process that took the trace over. */
 static int run_cell(const run_args *a, const hb_trace *t)
 {
     char err[1024];
@@ -343,8 +322,8 @@ static int run_cell(const run_args *a, const hb_trace *t)
     hb_loaded *l = hb_load(a->spec, &lo, err, sizeof err);
     if (!l) {
         char label[64];
-        hb_spec_label(a->spec, label, sizeof label);
-        return emit_load_error(a, a->name ? a->name : label, t->name, err);
+        alloc_label(a, label, sizeof label);
+        return emit_load_error(a, label, t->name, err);
     }
     hb_result r;
     hb_result_failed(&r, a->name ? a->name : l->name, t->name, a->rep, HB_ST_OK, "");
@@ -372,7 +351,22 @@ static int run_cell(const run_args *a, const hb_trace *t)
     return 0;
 }
 
-/* ---- --isolate ----------------------------------------------------------- */
+/* Loads the trace for the replaying process; 0, or 1 after a load-error
+ * report (and row). */
+static int prepare(const run_args *a)
+{
+    hb_diag d = { .out = stderr };
+    if (hb_isolate_prepare(a->trace, !a->no_cache, &d) == 0)
+        return 0;
+    char label[256], why[600], alloc[64];
+    hb_trace_display_name(a->trace, label, sizeof label);
+    snprintf(why, sizeof why, "cannot load trace %s: %u error%s, the first: %s", a->trace,
+             d.errors, d.errors == 1 ? "" : "s", d.first[0] ? d.first : "unknown");
+    alloc_label(a, alloc, sizeof alloc);
+    return emit_load_error(a, alloc, label, why);
+}
+
+/* ---- the replay in a child --------------------------------------------------- */
 
 typedef struct argv_list {
     char *v[48];
@@ -383,8 +377,8 @@ typedef struct argv_list {
 
 static void push(argv_list *l, const char *s) { l->v[l->n++] = (char *)s; }
 
-/* The child's command line: this program with the same cell, without
- * --isolate, --timeout and --csv-header (the header is printed here). */
+/* The child's command line: this program with the same cell, replaying in
+ * place, without --timeout and --csv-header (the header is printed here). */
 static void child_argv(const run_args *a, argv_list *l)
 {
     memset(l, 0, sizeof *l);
@@ -395,17 +389,15 @@ static void child_argv(const run_args *a, argv_list *l)
         snprintf(l->exe, sizeof l->exe, "/proc/self/exe");
     push(l, l->exe);
     push(l, "run");
+    push(l, "--no-isolate");
     if (a->csv)
         push(l, "--csv");
     snprintf(l->num[0], sizeof l->num[0], "%u", a->rep);
-    push(l, "--rep");
-    push(l, l->num[0]);
+    push(l, "--rep"), push(l, l->num[0]);
     if (a->name)
         push(l, "--name"), push(l, a->name);
     if (a->opts)
         push(l, "--opts"), push(l, a->opts);
-    if (a->symbols)
-        push(l, "--symbols"), push(l, a->symbols);
     if (a->arena) {
         snprintf(l->num[1], sizeof l->num[1], "%zu", a->arena);
         push(l, "--arena"), push(l, l->num[1]);
@@ -418,59 +410,59 @@ static void child_argv(const run_args *a, argv_list *l)
         push(l, "--timing"), push(l, a->timing_arg);
     if (a->no_cache)
         push(l, "--no-cache");
-    if (a->check)
-        push(l, "--check");
-    if (a->check_every)
-        push(l, "--check-every"), push(l, a->check_every);
     for (int k = 0; k < 4; k++)
         if (a->pass_arg[k])
             push(l, pass_opt[k]), push(l, a->pass_arg[k]);
     if (a->series)
         push(l, "--series"), push(l, a->series);
+    if (a->symbols)
+        push(l, "--symbols"), push(l, a->symbols);
+    if (a->check)
+        push(l, "--check");
+    if (a->check_every)
+        push(l, "--check-every"), push(l, a->check_every);
     push(l, a->spec);
     push(l, a->trace);
     l->v[l->n] = NULL;
 }
 
-/* The child leads its own process group, out of reach of a Ctrl-C or of a
- * job runner's signal to this process: such a signal is caught, the child's
- * group killed, and then this process ends by the same signal, without a
- * row (the cell was stopped, it did not fail). */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop(int sig) { stop_signal = sig; }
-
-static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
-#define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
-
-static void catch_stop(struct sigaction *old)
+/* What the child printed, or the row or report of what became of it. */
+static void show_outcome(const run_args *a, hb_job *j, const hb_cell_id *id)
 {
-    struct sigaction sa = { .sa_handler = on_stop };
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < NSTOP; i++)
-        sigaction(stop_signals[i], &sa, &old[i]);
+    bool ended = !j->timed_out && WIFEXITED(j->wstatus);
+    if (a->csv || ended)
+        fwrite(j->err.data ? j->err.data : "", 1, j->err.len, stderr);
+    if (a->csv) {
+        char status[32];
+        char *row = hb_outcome_row(j, id, status, sizeof status);
+        if (a->header)
+            printf("%s\n", hb_csv_header());
+        fputs(row, stdout);
+        free(row);
+        return;
+    }
+    fwrite(j->out.data ? j->out.data : "", 1, j->out.len, stdout);
+    if (ended && WEXITSTATUS(j->wstatus) == 0)
+        return;
+    hb_result r;
+    hb_outcome_failure(j, id, &r);
+    hb_result_print(stdout, &r);
+    if (!ended) {
+        fflush(stdout);
+        if (j->fault[0])
+            fprintf(stderr, "%s\n", j->fault);
+        hb_isolate_report(stderr, j);
+    }
 }
 
-static void restore_stop(const struct sigaction *old)
+/* The child's exit status where it ended by itself, else 0: a crash or a
+ * timeout is a result.  With --isolate, 0 whatever happened: the result
+ * was printed, as a job runner wants it. */
+static int child_exit(const run_args *a, const hb_job *j)
 {
-    for (size_t i = 0; i < NSTOP; i++)
-        sigaction(stop_signals[i], &old[i], NULL);
-}
-
-/* Runs the job to its end; false if this process was told to stop, after
- * the child's process group is gone. */
-static bool wait_job(hb_job *j)
-{
-    while (!hb_job_step(j) && !stop_signal) {
-        struct pollfd p[2];
-        size_t n = hb_job_fds(j, p);
-        poll(p, n, hb_job_wait_ms(j));
-    }
-    if (stop_signal && !j->reaped) {
-        kill(-j->pid, SIGKILL);
-        hb_job_wait(j);
-    }
-    return !stop_signal;
+    if (j->timed_out || !WIFEXITED(j->wstatus))
+        return 0;
+    return a->job_exit ? 0 : WEXITSTATUS(j->wstatus);
 }
 
 static int run_isolated(const run_args *a)
@@ -478,53 +470,39 @@ static int run_isolated(const run_args *a)
     argv_list args;
     child_argv(a, &args);
     char alloc[64], trace[256];
-    if (a->name)
-        snprintf(alloc, sizeof alloc, "%s", a->name);
-    else
-        hb_spec_label(a->spec, alloc, sizeof alloc);
+    alloc_label(a, alloc, sizeof alloc);
     hb_trace_display_name(a->trace, trace, sizeof trace);
     hb_cell_id id = { alloc, trace, a->rep };
 
-    struct sigaction old[NSTOP];
-    catch_stop(old);
+    hb_stop_catch();
     hb_job j;
     if (hb_job_start(&j, args.v, a->timeout_s > 0 ? a->timeout_s : HB_CONFIG_DEFAULT_TIMEOUT_S)) {
         char why[PATH_MAX + 64];
         snprintf(why, sizeof why, "cannot start %s: %s", args.v[0], strerror(errno));
-        restore_stop(old);
-        emit_load_error(a, alloc, trace, why);
-        return 0;
+        hb_stop_restore();
+        int rc = emit_load_error(a, alloc, trace, why);
+        return a->job_exit ? 0 : rc;
     }
-    bool finished = wait_job(&j);
-    restore_stop(old);
+    bool finished = hb_isolate_wait(&j);
+    hb_stop_restore();
     if (!finished) {
+        /* Stopped from outside: the cell was stopped, it did not fail. */
         hb_job_free(&j);
-        signal(stop_signal, SIG_DFL);
-        raise(stop_signal);
+        hb_stop_reraise();
         return 1;
     }
-    if (j.err.len)
-        fwrite(j.err.data, 1, j.err.len, stderr);
-    if (a->csv) {
-        char status[32];
-        char *row = hb_outcome_row(&j, &id, status, sizeof status);
-        if (a->header)
-            printf("%s\n", hb_csv_header());
-        fputs(row, stdout);
-        free(row);
-    } else {
-        /* The report of a replay that ran to its end, else what became of
-         * it, after whatever the child had printed. */
-        if (j.out.len)
-            fwrite(j.out.data, 1, j.out.len, stdout);
-        if (j.timed_out || !WIFEXITED(j.wstatus) || WEXITSTATUS(j.wstatus) != 0) {
-            hb_result r;
-            hb_outcome_failure(&j, &id, &r);
-            hb_result_print(stdout, &r);
-        }
-    }
+    show_outcome(a, &j, &id);
+    int rc = child_exit(a, &j);
     hb_job_free(&j);
-    return 0;
+    return rc;
+}
+
+/* The replaying process: the trace handed over by the process before. */
+static int replay_handed_over(const run_args *a, hb_trace *t)
+{
+    int rc = run_cell(a, t);
+    hb_trace_release(t);
+    return rc;
 }
 
 int hb_cmd_run(int argc, char **argv)
@@ -533,25 +511,22 @@ int hb_cmd_run(int argc, char **argv)
     int rc = parse_args(&a, argc, argv);
     if (rc)
         return rc < 0 ? 0 : rc;
+    hb_trace t;
+    char alloc[64];
+    alloc_label(&a, alloc, sizeof alloc);
+    int taken = hb_isolate_take_trace(a.trace, &t);
+    if (taken > 0)
+        return replay_handed_over(&a, &t);
+    if (taken < 0)
+        return emit_load_error(&a, alloc, a.trace, "the trace handed over cannot be mapped");
+    if ((rc = prepare(&a)) != 0)
+        return a.job_exit ? 0 : rc;
     /* Under heapbench bench the cell is a job already. */
     if (a.isolate && !hb_in_job())
         return run_isolated(&a);
-    ensure_static_tls(argc, argv);
-
-    hb_trace t;
-    memset(&t, 0, sizeof t);
-    hb_diag d = { .out = stderr };
-    hb_trace_load_opts to = { .format = HB_FMT_AUTO, .use_cache = !a.no_cache };
-    if (hb_trace_load(a.trace, &to, &t, &d) != 0) {
-        char label[128], why[600];
-        trace_label(a.trace, label, sizeof label);
-        snprintf(why, sizeof why, "cannot load trace %s: %u error%s, the first: %s", a.trace,
-                 d.errors, d.errors == 1 ? "" : "s", d.first[0] ? d.first : "unknown");
-        char alloc[64];
-        hb_spec_label(a.spec, alloc, sizeof alloc);
-        return emit_load_error(&a, a.name ? a.name : alloc, label, why);
-    }
-    rc = run_cell(&a, &t);
-    hb_trace_release(&t);
-    return rc;
+    hb_isolate_exec_self(argv);
+    /* exec failed: replay here, from the trace handed over all the same */
+    if (hb_isolate_take_trace(a.trace, &t) > 0)
+        return replay_handed_over(&a, &t);
+    return emit_load_error(&a, alloc, a.trace, "cannot take the loaded trace over");
 }

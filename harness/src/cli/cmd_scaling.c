@@ -17,26 +17,25 @@
  * class in either table, or a cell fails; 2 on bad arguments.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/judge.h"
-#include "bench/native.h"
-#include "bench/scaling.h"
-#include "bench/sweep.h"
+#include "scaling/judge.h"
+#include "scaling/native.h"
+#include "scaling/scaling.h"
+#include "scaling/sweep.h"
 #include "cli/cli.h"
+#include "load/suite.h"
 
 #define HB_STR_(x) #x
 #define HB_STR(x) HB_STR_(x)
 #define MAX_SIZES HB_SWEEP_MAX_SIZES
 #define MAX_LIBS 32
 #define MAX_TRIALS 20
-
-static const char *const default_libs[] = { "buddy", "pow2",     "firstfit", "bestfit",
-                                            "segfit", "pagemeta", "nova" };
 
 typedef struct opts {
     const char *libs;
@@ -63,11 +62,6 @@ static void usage(FILE *f)
 }
 
 /* ---- arguments ------------------------------------------------------------- */
-
-static bool is_key(const char *arg, size_t klen, const char *key)
-{
-    return klen == strlen(key) && !strncmp(arg, key, klen);
-}
 
 static bool parse_count(const char *s, uint64_t *out)
 {
@@ -105,104 +99,85 @@ static bool parse_pattern(const char *s, opts *o)
     return o->fifo || o->random;
 }
 
-/* Applies one --key value; false with what was expected in *want. */
-static bool apply(opts *o, const char *arg, size_t klen, const char *val, const char **want)
+/* Applies one option's value; false with what was expected in *want. */
+static bool apply(opts *o, int key, const char *val, const char **want)
 {
-    if (is_key(arg, klen, "--libs")) {
-        o->libs = val;
-        return true;
-    }
-    if (is_key(arg, klen, "--sizes")) {
+    switch (key) {
+    case 'l': o->libs = val; return true;
+    case 's':
         *want = "ascending positive counts up to 2^30 separated by commas";
         return parse_sizes(val, o);
-    }
-    if (is_key(arg, klen, "--pattern")) {
+    case 'p':
         *want = "fifo, random or both";
         return parse_pattern(val, o);
-    }
-    if (is_key(arg, klen, "--trials")) {
+    case 't':
         *want = "a count from 1 to " HB_STR(MAX_TRIALS);
         return parse_count(val, &o->trials) && o->trials <= MAX_TRIALS;
+    default: /* 'o' */
+        *want = "a count of at least " HB_STR(HB_SCALING_SEGMENTS);
+        return parse_count(val, &o->ops) && o->ops >= HB_SCALING_SEGMENTS;
     }
-    *want = "a count of at least " HB_STR(HB_SCALING_SEGMENTS);
-    return parse_count(val, &o->ops) && o->ops >= HB_SCALING_SEGMENTS;
 }
+
+static const struct option longopts[] = {
+    { "libs", required_argument, NULL, 'l' },   { "sizes", required_argument, NULL, 's' },
+    { "ops", required_argument, NULL, 'o' },    { "pattern", required_argument, NULL, 'p' },
+    { "trials", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
+    { 0, 0, 0, 0 },
+};
 
 /* Returns 0, -1 after --help, or 2 after printing what was expected. */
 static int parse_args(int argc, char **argv, opts *o)
 {
     *o = (opts){ .sizes = { 1000, 10000, 100000, 1000000 }, .nsizes = 4, .ops = 200000,
                  .trials = 3, .fifo = true, .random = true };
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *eq = strchr(arg, '='), *want = "";
-        size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
-        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
-        bool known = is_key(arg, klen, "--libs") || is_key(arg, klen, "--sizes") ||
-                     is_key(arg, klen, "--ops") || is_key(arg, klen, "--pattern") ||
-                     is_key(arg, klen, "--trials");
-        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+    int c, li = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "+h", longopts, &li)) != -1) {
+        const char *want = "";
+        if (c == 'h') {
             usage(stdout);
             return -1;
         }
-        if (!known) {
-            fprintf(stderr, "heapbench scaling: unknown argument '%s'\n", arg);
+        if (c == '?') {
             usage(stderr);
             return 2;
         }
-        if (!val) {
-            fprintf(stderr, "heapbench scaling: %.*s expects a value\n", (int)klen, arg);
+        if (!apply(o, c, optarg, &want)) {
+            fprintf(stderr, "heapbench scaling: --%s: expected %s, got '%s'\n",
+                    longopts[li].name, want, optarg);
             return 2;
         }
-        if (!eq)
-            i++;
-        if (!apply(o, arg, klen, val, &want)) {
-            fprintf(stderr, "heapbench scaling: %.*s: expected %s, got '%s'\n", (int)klen, arg,
-                    want, val);
-            return 2;
-        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "heapbench scaling: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
     }
     return 0;
 }
 
 /* ---- libraries --------------------------------------------------------------- */
 
-/* <directory of this executable>/allocators */
-static bool allocator_dir(char *dir, size_t len)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return false;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    return snprintf(dir, len, "%s/allocators", exe) < (int)len;
-}
-
-/* A name becomes <dir>/<name>.so; anything with a '/' is a path. */
-static void lib_path(const char *dir, const char *spec, char *path, size_t len)
+/* Anything with a '/' is a path; a name is allocators/NAME.so, found where
+ * the loader finds the suite's libraries. */
+static void lib_path(const char *spec, char *path, size_t len)
 {
     if (strchr(spec, '/'))
         snprintf(path, len, "%s", spec);
     else
-        snprintf(path, len, "%s/%s.so", dir, spec);
+        hb_suite_path(spec, path, len);
 }
 
-/* Fills paths from --libs, or with the default allocators that exist.
+/* Fills paths from --libs, or with the suite allocators that are built.
  * Returns how many, or SIZE_MAX when --libs names more than max. */
 static size_t collect_libs(const opts *o, char paths[][PATH_MAX + 64], size_t max)
 {
-    char dir[PATH_MAX];
     size_t n = 0;
-    if (!allocator_dir(dir, sizeof dir))
-        snprintf(dir, sizeof dir, "allocators");
     if (!o->libs) {
-        for (size_t i = 0; i < sizeof default_libs / sizeof *default_libs; i++) {
-            lib_path(dir, default_libs[i], paths[n], sizeof paths[n]);
-            if (access(paths[n], R_OK) == 0)
-                n++;
-        }
+        for (const hb_suite_alloc *s = hb_suite; s->name && n < max; s++)
+            if (s->cls != HB_COST_UNKNOWN) /* null promises nothing to judge */
+                n += hb_suite_path(s->name, paths[n], sizeof paths[n]);
         return n;
     }
     char buf[4096];
@@ -210,7 +185,7 @@ static size_t collect_libs(const opts *o, char paths[][PATH_MAX + 64], size_t ma
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
         if (n == max)
             return SIZE_MAX; /* more than the table holds */
-        lib_path(dir, tok, paths[n++], sizeof paths[0]);
+        lib_path(tok, paths[n++], sizeof paths[0]);
     }
     return n;
 }

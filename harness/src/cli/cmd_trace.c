@@ -9,6 +9,7 @@
  *     export-ops TRACE OUT               the flat op file of harness/refloop
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -157,15 +158,17 @@ static void print_stats(const hb_trace *t, const hb_trace_stats *s)
 static int cmd_stats(int argc, char **argv)
 {
     hb_trace_load_opts opts = { .format = HB_FMT_AUTO, .use_cache = true };
+    static const struct option longopts[] = { { "no-cache", no_argument, NULL, 'n' },
+                                               { 0, 0, 0, 0 } };
     hb_diag d = { .out = stderr };
-    int i = 1, rc = 0, files = 0;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (!strcmp(argv[i], "--no-cache"))
-            opts.use_cache = false;
-        else
-            return usage_error("stats: unknown option '%s'", argv[i]);
+    int c, rc = 0, files = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (c != 'n')
+            return usage_error("stats: see the options below");
+        opts.use_cache = false;
     }
-    for (; i < argc; i++, files++) {
+    for (int i = optind; i < argc; i++, files++) {
         hb_trace t;
         hb_trace_stats s;
         if (hb_trace_load(argv[i], &opts, &t, &d) < 0) {
@@ -188,22 +191,26 @@ static int cmd_stats(int argc, char **argv)
 static int cmd_check(int argc, char **argv)
 {
     hb_trace_load_opts opts = { .format = HB_FMT_AUTO, .use_cache = false };
+    static const struct option longopts[] = { { "max-print", required_argument, NULL, 'm' },
+                                               { "cache", no_argument, NULL, 'c' },
+                                               { 0, 0, 0, 0 } };
     unsigned max_print = 0;
-    int i = 1, rc = 0, files = 0;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+    int c, rc = 0, files = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         char *end;
-        if (!strcmp(argv[i], "--cache")) { /* load as run does: selfbench times it */
+        if (c == 'c') { /* load as run does: selfbench times it */
             opts.use_cache = true;
             continue;
         }
-        if (strcmp(argv[i], "--max-print") || i + 1 == argc)
-            return usage_error("check: unknown option or missing value '%s'", argv[i]);
-        unsigned long v = strtoul(argv[++i], &end, 10);
-        if (*end || end == argv[i])
-            return usage_error("check: --max-print expects a number, got '%s'", argv[i]);
+        if (c != 'm')
+            return usage_error("check: see the options below");
+        unsigned long v = strtoul(optarg, &end, 10);
+        if (*end || end == optarg)
+            return usage_error("check: --max-print: expected a number, got '%s'", optarg);
         max_print = v == 0 || v > UINT_MAX ? UINT_MAX : (unsigned)v;
     }
-    for (; i < argc; i++, files++) {
+    for (int i = optind; i < argc; i++, files++) {
         hb_diag d = { .out = stderr, .max_print = max_print };
         hb_trace t;
         if (hb_trace_load(argv[i], &opts, &t, &d) < 0) {
@@ -292,22 +299,25 @@ static int parse_from(const char *s, enum hb_trace_format *f)
 
 static int cmd_convert(int argc, char **argv)
 {
+    static const struct option longopts[] = { { "from", required_argument, NULL, 'f' },
+                                               { "out", required_argument, NULL, 'o' },
+                                               { 0, 0, 0, 0 } };
     const char *in = NULL, *out = NULL;
     hb_trace_load_opts opts = { .format = HB_FMT_AUTO };
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc)
-            out = argv[++i];
-        else if (!strcmp(argv[i], "--from") && i + 1 < argc) {
-            if (parse_from(argv[++i], &opts.format) < 0)
-                return usage_error("convert: --from expects rep, mtrace or trace, got '%s'",
-                                   argv[i]);
-        } else if (argv[i][0] == '-' && argv[i][1])
-            return usage_error("convert: unknown option or missing value '%s'", argv[i]);
-        else if (!in)
-            in = argv[i];
-        else
-            return usage_error("convert: expected one input file, got also '%s'", argv[i]);
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+        if (c == 'o')
+            out = optarg;
+        else if (c != 'f')
+            return usage_error("convert: see the options below");
+        else if (parse_from(optarg, &opts.format) < 0)
+            return usage_error("convert: --from: expected rep, mtrace or trace, got '%s'",
+                               optarg);
     }
+    if (argc - optind > 1)
+        return usage_error("convert: expected one input file, got also '%s'", argv[optind + 1]);
+    in = optind < argc ? argv[optind] : NULL;
     if (!in || !out)
         return usage_error("convert: expected IN -o OUT");
     hb_diag d = { .out = stderr };

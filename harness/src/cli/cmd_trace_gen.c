@@ -11,6 +11,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -48,45 +49,49 @@ static void usage(FILE *f)
             "  -q, --quiet    print nothing but errors\n");
 }
 
+static int parse_seed(const char *v, gen_opts *o)
+{
+    char *end;
+    errno = 0;
+    o->seed = strtoull(v, &end, 10);
+    if (errno || *end || !v[0] || v[0] == '-') {
+        fprintf(stderr, "heapbench trace gen: --seed: expected a non-negative integer, "
+                "got '%s'\n", v);
+        return 2;
+    }
+    o->seed_given = true;
+    return 0;
+}
+
+/* Returns -1 to go on, else the exit status (0 after --help). */
 static int parse_args(int argc, char **argv, gen_opts *o)
 {
+    static const struct option longopts[] = {
+        { "out", required_argument, NULL, 'o' },  { "out-dir", required_argument, NULL, 'D' },
+        { "seed", required_argument, NULL, 's' }, { "force", no_argument, NULL, 'f' },
+        { "sync", no_argument, NULL, 'S' },       { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },       { 0, 0, 0, 0 },
+    };
     memset(o, 0, sizeof *o);
-    o->specs = calloc((size_t)argc, sizeof *o->specs);
-    if (!o->specs)
-        return 2;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_next = i + 1 < argc;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        } else if ((!strcmp(a, "-o") || !strcmp(a, "--out")) && has_next) {
-            o->out = argv[++i];
-        } else if (!strcmp(a, "--out-dir") && has_next) {
-            o->out_dir = argv[++i];
-        } else if (!strcmp(a, "--seed") && has_next) {
-            char *end;
-            errno = 0;
-            o->seed = strtoull(argv[++i], &end, 10);
-            if (errno || *end || !argv[i][0] || argv[i][0] == '-') {
-                fprintf(stderr, "heapbench trace gen: --seed: expected a non-negative integer, "
-                        "got '%s'\n", argv[i]);
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->out = optarg; break;
+        case 'D': o->out_dir = optarg; break;
+        case 's':
+            if (parse_seed(optarg, o))
                 return 2;
-            }
-            o->seed_given = true;
-        } else if (!strcmp(a, "--force")) {
-            o->force = true;
-        } else if (!strcmp(a, "--sync")) {
-            o->sync = true;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            o->quiet = true;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "heapbench trace gen: unknown option or missing value: '%s'\n", a);
-            return 2;
-        } else {
-            o->specs[o->nspecs++] = argv[i];
+            break;
+        case 'f': o->force = true; break;
+        case 'S': o->sync = true; break;
+        case 'q': o->quiet = true; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
         }
     }
+    o->specs = argv + optind;
+    o->nspecs = argc - optind;
     if (!o->out == !o->out_dir || o->nspecs == 0 || (o->out && o->nspecs != 1) ||
         (o->out && (o->sync || o->force))) {
         usage(stderr);
@@ -267,6 +272,5 @@ int hb_cmd_trace_gen(int argc, char **argv)
             }
         }
     }
-    free(o.specs);
     return rc;
 }

@@ -3,57 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- output text ---- */
-
-static bool buf_reserve(hb_buf *b, size_t extra)
-{
-    if (b->oom)
-        return false;
-    if (b->len + extra <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 1 << 20;
-    while (cap < b->len + extra)
-        cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = true;
-        return false;
-    }
-    b->p = p;
-    b->cap = cap;
-    return true;
-}
-
-void hb_buf_put(hb_buf *b, const char *s, size_t n)
-{
-    if (buf_reserve(b, n)) {
-        memcpy(b->p + b->len, s, n);
-        b->len += n;
-    }
-}
-
-void hb_buf_puts(hb_buf *b, const char *s) { hb_buf_put(b, s, strlen(s)); }
-
-void hb_buf_u64(hb_buf *b, uint64_t v)
-{
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    if (!buf_reserve(b, (size_t)n))
-        return;
-    while (n)
-        b->p[b->len++] = tmp[--n];
-}
-
-void hb_buf_free(hb_buf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
-
 /* One line "X a b c\n"; nfields of the three numbers are written. */
 static void line(hb_gen *g, char op, int nfields, uint64_t a, uint64_t b, uint64_t c)
 {

@@ -14,18 +14,7 @@
 
 #include "gen/rng.h"
 #include "gen/spec.h"
-
-/* Growable output text. */
-typedef struct hb_buf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} hb_buf;
-
-void hb_buf_put(hb_buf *b, const char *s, size_t n);
-void hb_buf_puts(hb_buf *b, const char *s);
-void hb_buf_u64(hb_buf *b, uint64_t v);
-void hb_buf_free(hb_buf *b);
+#include "util/buf.h"
 
 #define HB_GEN_NONE UINT32_MAX
 

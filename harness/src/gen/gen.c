@@ -108,14 +108,14 @@ int hb_gen_trace(const hb_spec *s, hb_gen_text *out, char *err, size_t errlen)
     finish(&g, out);
     hb_buf h = { 0 };
     header(&h, s, out);
-    hb_buf_put(&h, g.out.p, g.out.len);
+    hb_buf_put(&h, g.out.data, g.out.len);
     if (rc || g.out.oom || h.oom) {
         snprintf(err, errlen, "%s: error: out of memory while generating", s->path);
         hb_buf_free(&h);
         hb_gen_destroy(&g);
         return -1;
     }
-    out->text = h.p;
+    out->text = h.data;
     out->len = h.len;
     hb_gen_destroy(&g);
     return 0;

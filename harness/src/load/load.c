@@ -9,6 +9,8 @@
 #define _GNU_SOURCE
 #include "load/load.h"
 
+#include "load/suite.h"
+
 #include <dlfcn.h>
 #include <link.h>
 #include <stdarg.h>
@@ -17,23 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-const char *const hb_builtin_names[] = {
-    "buddy", "pow2", "firstfit", "bestfit", "segfit", "pagemeta", "nova", "null",
-    "glibc", "jemalloc", "mimalloc", "tcmalloc", "mmap", NULL
-};
-
-/* The suite's own libraries: <exe dir>/allocators/<name>.so. */
-static const char *const suite_names[] = {
-    "buddy", "pow2", "firstfit", "bestfit", "segfit", "pagemeta", "nova", "null", NULL
-};
-
-static const struct { const char *name, *soname; } system_libs[] = {
-    { "glibc", "libc.so.6" },
-    { "jemalloc", "libjemalloc.so.2" },
-    { "mimalloc", "libmimalloc.so.2" },
-    { "tcmalloc", "libtcmalloc_minimal.so.4" },
-};
 
 /* A libc-contract library's calls to its own malloc and free by name (a
  * calloc written as malloc + memset, a realloc as malloc + memcpy + free)
@@ -73,14 +58,6 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static bool in_list(const char *const *list, const char *s)
-{
-    for (; *list; list++)
-        if (!strcmp(*list, s))
-            return true;
-    return false;
-}
-
 /* "libfoo.so", or a versioned soname "libfoo.so.2", "libfoo.so.6.0.1". */
 static bool has_library_suffix(const char *spec)
 {
@@ -115,27 +92,8 @@ static bool spec_is_path(const char *spec)
 {
     if (strchr(spec, '/'))
         return true;
-    return !in_list(hb_builtin_names, spec) &&
+    return !hb_builtin_known(spec) &&
            (is_file(spec) || has_library_suffix(spec));
-}
-
-/* <directory of /proc/self/exe>/allocators/<name>.so when it exists, else
- * the build tree's allocators directory. */
-static void suite_path(const char *name, char *out, size_t outlen)
-{
-    char exe[1024];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            int w = snprintf(out, outlen, "%s/allocators/%s.so", exe, name);
-            if (w > 0 && (size_t)w < outlen && access(out, R_OK) == 0)
-                return;
-        }
-    }
-    snprintf(out, outlen, "%s/allocators/%s.so", HB_BUILD_DIR, name);
 }
 
 /* Default label for a path: file name up to ".so" ("libjemalloc.so.2" ->
@@ -190,29 +148,14 @@ static bool valid_name(const char *s)
 static int try_native(hb_loaded *l, hb_allocator_entry entry, char *err, size_t errlen)
 {
     const hb_allocator *a = entry();
-    const size_t need = offsetof(hb_allocator, free) + sizeof a->free;
-    if (!a) {
-        seterr(err, errlen, "%s: heapbench_allocator() returned NULL", l->path);
-        return -1;
-    }
-    if (a->abi_version != HB_ALLOCATOR_ABI) {
-        seterr(err, errlen, "%s: allocator ABI version %d, this harness speaks version %d",
-               l->path, a->abi_version, HB_ALLOCATOR_ABI);
-        return -1;
-    }
-    if (a->struct_size < need) {
-        seterr(err, errlen, "%s: hb_allocator struct_size %zu is smaller than the %zu bytes "
-               "that hold the required methods", l->path, a->struct_size, need);
+    char why[256];
+    if (hb_native_check(a, why, sizeof why) != 0) {
+        seterr(err, errlen, "%s: %s", l->path, why);
         return -1;
     }
     memset(&l->table, 0, sizeof l->table);
     memcpy(&l->table, a, a->struct_size < sizeof l->table ? a->struct_size : sizeof l->table);
     l->table.struct_size = sizeof l->table;
-    if (!l->table.create || !l->table.destroy || !l->table.malloc || !l->table.free) {
-        seterr(err, errlen, "%s: hb_allocator lacks a required method "
-               "(create, destroy, malloc and free must not be NULL)", l->path);
-        return -1;
-    }
     l->contract = HB_CONTRACT_NATIVE;
     l->footprint = HB_FOOTPRINT_MEMSRC;
     l->api = &l->table;
@@ -408,20 +351,19 @@ static int resolve(const char *spec, hb_loaded *l, char *err, size_t errlen)
     }
     l->builtin = true;
     snprintf(l->name, sizeof l->name, "%s", spec);
-    if (in_list(suite_names, spec)) {
-        suite_path(spec, l->path, sizeof l->path);
+    if (hb_suite_find(spec)) {
+        hb_suite_path(spec, l->path, sizeof l->path);
         return 0;
     }
-    for (size_t i = 0; i < sizeof system_libs / sizeof system_libs[0]; i++)
-        if (!strcmp(system_libs[i].name, spec)) {
-            snprintf(l->path, sizeof l->path, "%s", system_libs[i].soname);
-            return 0;
-        }
+    const char *soname = hb_system_soname(spec);
+    if (soname) {
+        snprintf(l->path, sizeof l->path, "%s", soname);
+        return 0;
+    }
     if (!strcmp(spec, "mmap"))
         return 0;
     seterr(err, errlen, "unknown allocator '%s': expected a library path (containing '/', "
-           "ending in .so or .so.N, or an existing file) or one of buddy, pow2, firstfit, bestfit, segfit, pagemeta, nova, "
-           "glibc, jemalloc, mimalloc, tcmalloc, mmap", spec);
+           "ending in .so or .so.N, or an existing file) or one of %s", spec, hb_builtin_list());
     return -1;
 }
 

@@ -99,7 +99,7 @@ typedef struct hb_loaded {
 
 /*
  * Loads spec, looked up in this order: a spec containing '/' is a path; a
- * built-in name (hb_builtin_names) is the built-in; a file of the working
+ * built-in name (hb_builtin_known, load/suite.h) is the built-in; a file of the working
  * directory is that file; a name ending in .so or .so.N[.M...] is a library
  * the dynamic linker finds in its search path; anything else is unknown.
  * Returns the loaded allocator, or NULL with a message naming the path, the
@@ -134,9 +134,6 @@ const char *hb_footprint_name(enum hb_footprint f); /* "memsrc", "arena", "rss" 
  * name up to ".so" ("/usr/lib/libjemalloc.so.2" -> "libjemalloc").  A
  * native library loaded from a path is labelled by its table's name. */
 void hb_spec_label(const char *spec, char *out, size_t outlen);
-
-/* The built-in names, NULL terminated, in the order `heapbench list` shows. */
-extern const char *const hb_builtin_names[];
 
 /* The native-contract table of the built-in mmap baseline. */
 const hb_allocator *hb_mmap_baseline(void);

@@ -8,9 +8,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "report/csvfield.h"
 #include "report/result.h"
 #include "run/config.h"
 #include "run/env.h"
+#include "run/isolate.h"
 #include "run/outcome.h"
 #include "run/plan.h"
 #include "run/probe.h"
@@ -23,12 +25,6 @@
 
 /* Problems shown per unloadable trace before "... and N more". */
 #define MAX_TRACE_PROBLEMS 20
-
-/* Cells run in their own process groups, out of reach of the terminal's
- * Ctrl-C; the driver catches it and takes its running cells down. */
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig) { interrupted = sig; }
 
 typedef struct slot {
     bool busy;
@@ -137,7 +133,7 @@ static void finish_cell(driver *d, slot *s)
 static void record_made(driver *d, size_t cell, enum hb_status st, char *detail)
 {
     const hb_cell *c = &d->plan.cells[cell];
-    hb_sanitize_detail(detail);
+    hb_csv_detail_clean(detail);
     hb_result r;
     hb_result_failed(&r, hb_cell_alloc_name(&d->plan, c), hb_cell_trace_name(&d->plan, c),
                      c->rep, st, detail);
@@ -270,7 +266,7 @@ static int run_cells(driver *d, const bool *skip)
     for (;;) {
         /* Cells are taken in plan order as slots free up, so the progress
          * lines of one job at a time follow the plan. */
-        for (size_t i = 0; i < nslots && !interrupted; i++) {
+        for (size_t i = 0; i < nslots && !hb_stop_signal(); i++) {
             if (slots[i].busy)
                 continue;
             next = next_cell(d, skip, next);
@@ -278,7 +274,7 @@ static int run_cells(driver *d, const bool *skip)
                 break;
             start_cell(d, &slots[i], next++), running++;
         }
-        if (interrupted) {
+        if (hb_stop_signal()) {
             kill_all(slots, nslots);
             fprintf(d->log, "heapbench bench: interrupted; finished cells are in %s "
                     "(complete the run with --resume %s)\n", d->rs.path, d->dir);
@@ -447,13 +443,12 @@ int hb_bench_run(const hb_bench_opts *o)
     if (hb_resultset_save(&d.rs)) {
         fprintf(d.log, "heapbench bench: cannot write %s: %s\n", d.rs.path, strerror(errno));
     } else {
-        struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
-        interrupted = 0;
-        sigaction(SIGINT, &sa, &old_int);
-        sigaction(SIGTERM, &sa, &old_term);
+        /* Cells run in their own process groups, out of reach of the
+         * terminal's Ctrl-C; the driver catches it and takes its running
+         * cells down. */
+        hb_stop_catch();
         rc = run_cells(&d, skip);
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
+        hb_stop_restore();
         summary(&d);
         if (rc == 0 && d.nunloadable)
             rc = 3;

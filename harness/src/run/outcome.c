@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "report/csvfield.h"
 #include "report/result.h"
 #include "report/csvtable.h"
 
@@ -38,19 +39,9 @@ int hb_fault_parse(const char *s, hb_fault *f)
     return 0;
 }
 
-void hb_sanitize_detail(char *s)
-{
-    for (; *s; s++) {
-        if (*s == ',')
-            *s = ';';
-        else if (*s == '"' || (unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = ' ';
-    }
-}
-
 static void failed_result(hb_result *r, const hb_cell_id *id, enum hb_status st, char *detail)
 {
-    hb_sanitize_detail(detail);
+    hb_csv_detail_clean(detail);
     hb_result_failed(r, id->allocator, id->trace, id->rep, st, detail);
 }
 

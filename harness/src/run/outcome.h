@@ -39,8 +39,4 @@ char *hb_outcome_row(const hb_job *j, const hb_cell_id *id, char *status, size_t
  * load-error with the first line of its stderr. */
 void hb_outcome_failure(const hb_job *j, const hb_cell_id *id, hb_result *r);
 
-/* Replaces what a CSV field cannot hold (commas, quotes, line breaks,
- * control characters) with spaces or semicolons, in place. */
-void hb_sanitize_detail(char *s);
-
 #endif /* HB_RUN_OUTCOME_H */

@@ -86,7 +86,7 @@ static int select_traces(const hb_config *cfg, const hb_plan_filter *flt, hb_pla
                         "match does", cfg->path, at->line, at->col, flt->traces, found);
         else
             hb_errs_add(&errs, "%s:%u:%u: error: traces: expected the globs to match at least "
-                        "one .trace, .trace.xz, .trace.gz or .rep file; they match none",
+                        "one .trace, .rep or .mtrace file (maybe .xz or .gz); they match none",
                         cfg->path, at->line, at->col);
         rc = -1;
     }

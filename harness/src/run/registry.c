@@ -1,61 +1,14 @@
 #define _GNU_SOURCE /* dladdr */
 #include "run/registry.h"
 
+#include "load/suite.h"
+
 #include <dlfcn.h>
 #include <gnu/libc-version.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char *const suite_names[] = { "buddy", "pow2", "firstfit", "bestfit",
-                                           "segfit", "pagemeta", "nova", NULL };
-
-static const struct { const char *name, *soname; } system_libs[] = {
-    { "glibc", "libc.so.6" },
-    { "jemalloc", "libjemalloc.so.2" },
-    { "mimalloc", "libmimalloc.so.2" },
-    { "tcmalloc", "libtcmalloc_minimal.so.4" },
-};
-#define NSYSTEM (sizeof system_libs / sizeof system_libs[0])
-
-const char *hb_self_exe(void)
-{
-    static char self[PATH_MAX];
-    if (self[0])
-        return self;
-    const char *env = getenv("HB_HEAPBENCH");
-    if (!(env && *env && realpath(env, self))) {
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        self[n > 0 ? n : 0] = '\0';
-    }
-    return self;
-}
-
-/* <dir of heapbench>/allocators/NAME.so */
-static void suite_path(const char *name, char *out, size_t len)
-{
-    const char *self = hb_self_exe();
-    const char *slash = strrchr(self, '/');
-    int dirlen = slash ? (int)(slash - self) : 1;
-    snprintf(out, len, "%.*s/allocators/%s.so", dirlen, slash ? self : ".", name);
-}
-
-static bool is_suite_name(const char *name)
-{
-    for (size_t i = 0; suite_names[i]; i++)
-        if (!strcmp(name, suite_names[i]))
-            return true;
-    return false;
-}
-
-static const char *system_soname(const char *name)
-{
-    for (size_t i = 0; i < NSYSTEM; i++)
-        if (!strcmp(name, system_libs[i].name))
-            return system_libs[i].soname;
-    return NULL;
-}
 
 /* A suite library that was added after these lists were written is still a
  * known name once it is built next to heapbench. */
@@ -64,28 +17,17 @@ static bool built_suite_library(const char *name)
     if (!*name || strchr(name, '/'))
         return false;
     char path[PATH_MAX];
-    suite_path(name, path, sizeof path);
-    return access(path, R_OK) == 0;
+    return hb_suite_path(name, path, sizeof path);
 }
 
 bool hb_registry_known(const char *name)
 {
-    return is_suite_name(name) || system_soname(name) || !strcmp(name, "mmap") ||
-           built_suite_library(name);
+    return hb_builtin_known(name) || built_suite_library(name);
 }
 
 const char *hb_registry_names(void)
 {
-    static char line[256];
-    if (line[0])
-        return line;
-    size_t len = 0;
-    for (size_t i = 0; suite_names[i]; i++)
-        len += (size_t)snprintf(line + len, sizeof line - len, "%s, ", suite_names[i]);
-    len += (size_t)snprintf(line + len, sizeof line - len, "mmap");
-    for (size_t i = 0; i < NSYSTEM; i++)
-        len += (size_t)snprintf(line + len, sizeof line - len, ", %s", system_libs[i].name);
-    return line;
+    return hb_builtin_list();
 }
 
 /* Whether dir/name exists; its path goes to out. */
@@ -171,7 +113,7 @@ static void resolve_path(const char *path, hb_alloc_where *w)
 void hb_registry_resolve(const hb_alloc_spec *a, hb_alloc_where *w)
 {
     memset(w, 0, sizeof *w);
-    const char *soname = system_soname(a->name);
+    const char *soname = hb_system_soname(a->name);
     if (a->path) {
         resolve_path(a->path, w);
     } else if (!strcmp(a->name, "mmap")) {
@@ -185,11 +127,11 @@ void hb_registry_resolve(const hb_alloc_spec *a, hb_alloc_where *w)
         w->available = find_soname(soname, w->library, sizeof w->library);
     } else {
         w->kind = HB_AK_SUITE;
-        suite_path(a->name, w->library, sizeof w->library);
-        /* heapbench run knows the seven suite names; a later addition is
+        w->available = hb_suite_path(a->name, w->library, sizeof w->library);
+        /* heapbench run knows the suite's names; a later addition is
          * passed by its path. */
-        snprintf(w->target, sizeof w->target, "%s", is_suite_name(a->name) ? a->name : w->library);
-        w->available = access(w->library, R_OK) == 0;
+        snprintf(w->target, sizeof w->target, "%s",
+                 hb_suite_find(a->name) ? a->name : w->library);
     }
     if (!w->available)
         explain_missing(w);

@@ -3,9 +3,8 @@
  *
  * Names known without a path: the suite's own libraries (found next to the
  * heapbench binary as allocators/NAME.so), the mmap baseline built into the
- * harness, and the system allocators by their sonames (glibc libc.so.6,
- * jemalloc libjemalloc.so.2, mimalloc libmimalloc.so.2, tcmalloc
- * libtcmalloc_minimal.so.4).  Any other allocator is given by its path.
+ * harness, and the system allocators by their sonames: the table of
+ * load/suite.h.  Any other allocator is given by its path.
  */
 #ifndef HB_RUN_REGISTRY_H
 #define HB_RUN_REGISTRY_H
@@ -13,6 +12,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include "load/suite.h" /* hb_self_exe */
 #include "run/config.h"
 
 enum hb_alloc_kind {
@@ -33,7 +33,6 @@ typedef struct hb_alloc_where {
 
 /* Absolute path of the heapbench binary: $HB_HEAPBENCH when set (tests run
  * from another executable), else this process's own executable. */
-const char *hb_self_exe(void);
 
 /* True when name can be used without a path. */
 bool hb_registry_known(const char *name);

@@ -32,21 +32,6 @@ double hb_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Keeps the first limit bytes; a child that floods its output is still
- * drained so it never blocks on a full pipe. */
-static void buf_append(hb_buf *b, const char *data, size_t n)
-{
-    if (b->len + n > b->limit)
-        n = b->limit > b->len ? b->limit - b->len : 0;
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->data = realloc(b->data, b->cap);
-    }
-    memcpy(b->data + b->len, data, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
 /* The child: its own process group, output on the pipes, no stdin, its
  * pid in HB_JOB_PID_ENV (the parent is single-threaded, so setenv is safe
  * between fork and exec), and killed with its parent: a parent killed
@@ -139,7 +124,7 @@ static void drain(hb_job *j, int i)
     while (j->fd[i] >= 0) {
         ssize_t n = read(j->fd[i], chunk, sizeof chunk);
         if (n > 0) {
-            buf_append(i ? &j->err : &j->out, chunk, (size_t)n);
+            hb_buf_put(i ? &j->err : &j->out, chunk, (size_t)n);
             if (i)
                 scan_lines(j, chunk, (size_t)n);
         } else if (n < 0 && errno == EINTR) {
@@ -231,7 +216,7 @@ void hb_job_free(hb_job *j)
     for (int i = 0; i < 2; i++)
         if (j->fd[i] >= 0)
             close(j->fd[i]);
-    free(j->out.data);
-    free(j->err.data);
+    hb_buf_free(&j->out);
+    hb_buf_free(&j->err);
     memset(j, 0, sizeof *j);
 }

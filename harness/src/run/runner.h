@@ -16,10 +16,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-typedef struct hb_buf {
-    char *data;
-    size_t len, cap, limit; /* bytes beyond limit are dropped */
-} hb_buf;
+#include "util/buf.h"
 
 typedef struct hb_job {
     pid_t pid;

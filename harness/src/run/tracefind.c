@@ -1,35 +1,18 @@
 #include "run/tracefind.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <lzma.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zlib.h>
+
+#include "report/csvfield.h"
+#include "trace/name.h"
 
 #define MAX_PARTS 64
 #define MAX_DEPTH 32
-
-static const char *const trace_suffixes[] = { ".trace", ".trace.xz", ".trace.gz", ".rep", NULL };
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n > m && !strcmp(s + n - m, suffix);
-}
-
-bool hb_is_trace_file(const char *path)
-{
-    for (size_t i = 0; trace_suffixes[i]; i++)
-        if (ends_with(path, trace_suffixes[i]))
-            return true;
-    return false;
-}
 
 void hb_pathlist_add(hb_pathlist *l, const char *path)
 {
@@ -174,119 +157,13 @@ void hb_pathlist_free(hb_pathlist *l)
     memset(l, 0, sizeof *l);
 }
 
-/* The first cap bytes of an xz file, decompressed. */
-static size_t read_head_xz(FILE *f, char *buf, size_t cap)
-{
-    lzma_stream s = LZMA_STREAM_INIT;
-    if (lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
-        return 0;
-    uint8_t in[8192];
-    lzma_action action = LZMA_RUN;
-    s.next_out = (uint8_t *)buf;
-    s.avail_out = cap;
-    while (s.avail_out > 0) {
-        if (s.avail_in == 0 && action == LZMA_RUN) {
-            s.next_in = in;
-            s.avail_in = fread(in, 1, sizeof in, f);
-            if (s.avail_in == 0)
-                action = LZMA_FINISH;
-        }
-        if (lzma_code(&s, action) != LZMA_OK)
-            break;
-    }
-    size_t got = cap - s.avail_out;
-    lzma_end(&s);
-    return got;
-}
-
-/* gzread reads plain files as they are, so it serves both.  Only a
- * regular file is opened: a FIFO would wait for a writer (the reader then
- * refuses it by name). */
-static size_t read_head(const char *path, char *buf, size_t cap)
-{
-    struct stat st;
-    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-        return 0;
-    if (ends_with(path, ".xz")) {
-        FILE *f = fopen(path, "rb");
-        size_t n = f ? read_head_xz(f, buf, cap) : 0;
-        if (f)
-            fclose(f);
-        return n;
-    }
-    gzFile g = gzopen(path, "rb");
-    if (!g)
-        return 0;
-    int n = gzread(g, buf, (unsigned)cap);
-    gzclose(g);
-    return n > 0 ? (size_t)n : 0;
-}
-
-static void trim_into(const char *s, size_t n, char *out, size_t len)
-{
-    while (n && isspace((unsigned char)*s))
-        s++, n--;
-    while (n && isspace((unsigned char)s[n - 1]))
-        n--;
-    snprintf(out, len, "%.*s", (int)n, s);
-}
-
-/* The value of "#! name:" among the header lines of text, if any. */
-static bool header_name(const char *text, size_t n, char *out, size_t len)
-{
-    const char *p = text, *end = text + n;
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *line_end = eol ? eol : end;
-        while (p < line_end && (*p == ' ' || *p == '\t'))
-            p++;
-        if (p < line_end && *p != '#' && *p != '\r')
-            return false; /* the first operation ends the header */
-        if (line_end - p > 2 && p[1] == '!') {
-            const char *k = p + 2;
-            while (k < line_end && isspace((unsigned char)*k))
-                k++;
-            if (line_end - k > 5 && !strncmp(k, "name:", 5)) {
-                trim_into(k + 5, (size_t)(line_end - k - 5), out, len);
-                return *out != '\0';
-            }
-        }
-        p = line_end + 1;
-    }
-    return false;
-}
-
-static void stem(const char *path, char *out, size_t len)
-{
-    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    size_t n = strlen(base);
-    for (size_t i = 0; trace_suffixes[i]; i++)
-        if (ends_with(base, trace_suffixes[i])) {
-            n -= strlen(trace_suffixes[i]);
-            break;
-        }
-    snprintf(out, len, "%.*s", (int)n, base);
-}
-
-void hb_trace_display_name(const char *path, char *out, size_t len)
-{
-    enum { HEAD = 64 * 1024 };
-    char *buf = malloc(HEAD);
-    size_t n = buf ? read_head(path, buf, HEAD) : 0;
-    bool named = n && header_name(buf, n, out, len);
-    free(buf);
-    if (!named)
-        stem(path, out, len);
-}
-
-/* The display name with what a CSV field cannot hold replaced, as the CSV
- * writer does, so names here and in results.csv compare equal. */
+/* The display name cleaned as the CSV writer cleans it, so names here and
+ * in results.csv compare equal. */
 static char *result_name(const char *path)
 {
     char name[256];
     hb_trace_display_name(path, name, sizeof name);
-    for (char *q = name; *q; q++)
-        *q = *q == ',' ? '_' : (*q == '\n' || *q == '\r') ? ' ' : *q;
+    hb_csv_field_clean(name, '_');
     return strdup(name);
 }
 

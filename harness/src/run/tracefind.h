@@ -1,10 +1,9 @@
 /*
  * Finding the traces a configuration names: shell-style globs where "**"
  * stands for any number of directories (none included), then only files
- * that look like traces (.trace, .trace.xz, .trace.gz, .rep), sorted, each
- * once.  And the name a trace goes by in results, read from its header
- * without loading the whole file: a name is the key of a trace's rows, so
- * two files of one name are an error of the configuration.
+ * that look like traces (hb_is_trace_file), sorted, each once, with the
+ * name each goes by in results (trace/name.h): a name is the key of a
+ * trace's rows, so two files of one name are an error of the configuration.
  */
 #ifndef HB_RUN_TRACEFIND_H
 #define HB_RUN_TRACEFIND_H
@@ -13,6 +12,7 @@
 #include <stddef.h>
 
 #include "run/config.h"
+#include "trace/name.h" /* hb_is_trace_file, hb_trace_display_name */
 
 typedef struct hb_pathlist {
     char **v;
@@ -34,12 +34,6 @@ void hb_pathlist_free(hb_pathlist *l);
 /* Whether path[0..] matches pattern, both split at '/', where a "**"
  * component matches zero or more components.  Exposed for tests. */
 bool hb_glob_match(const char *pattern, const char *path);
-
-bool hb_is_trace_file(const char *path);
-
-/* The trace's name: its "#! name:" metadata, else the file name without
- * .trace/.rep and compression suffixes.  Reads at most the header. */
-void hb_trace_display_name(const char *path, char *out, size_t len);
 
 /* The traces of a configuration. */
 typedef struct hb_tracelist {

@@ -127,24 +127,20 @@ static bool ops_ok(const hb_op *ops, size_t nops, uint32_t nslots, uint32_t thre
     return true;
 }
 
-int hb_cache_read(const char *dir, uint64_t key, hb_trace *t)
+/* Maps the entry open on fd into t after checking it; any_key accepts the
+ * key the entry holds (an entry handed over by fd has no file name). */
+static int map_entry(int fd, uint64_t key, bool any_key, hb_trace *t)
 {
-    char path[4096];
     struct stat st;
-    entry_path(path, sizeof path, dir, key);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(entry_hdr))
         return -1;
-    if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(entry_hdr)) {
-        close(fd);
-        return -1;
-    }
     size_t size = (size_t)st.st_size;
     char *base = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    close(fd);
     if (base == MAP_FAILED)
         return -1;
     const entry_hdr *h = (const entry_hdr *)base;
+    if (any_key)
+        key = h->key;
     memset(t, 0, sizeof *t);
     if (!header_ok(h, key, size) || !map_strings(h, base, t) ||
         payload_hash(base + h->hdr_size, h->ops_off - h->hdr_size,
@@ -164,6 +160,28 @@ int hb_cache_read(const char *dir, uint64_t key, hb_trace *t)
     t->storage_len_ = size;
     t->storage_mapped_ = true;
     return 0;
+}
+
+void hb_cache_entry_path(const char *dir, uint64_t key, char *buf, size_t cap)
+{
+    entry_path(buf, cap, dir, key);
+}
+
+int hb_cache_read(const char *dir, uint64_t key, hb_trace *t)
+{
+    char path[4096];
+    entry_path(path, sizeof path, dir, key);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = map_entry(fd, key, false, t);
+    close(fd);
+    return rc;
+}
+
+int hb_cache_read_fd(int fd, hb_trace *t)
+{
+    return map_entry(fd, 0, true, t);
 }
 
 /* Header and string block of an entry, in one heap buffer. */
@@ -212,30 +230,34 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-int hb_cache_write(const char *dir, uint64_t key, const hb_trace *t)
+int hb_cache_write_fd(int fd, uint64_t key, const hb_trace *t)
 {
-    char path[4096], tmp[4096];
     size_t head_len;
     char *head = build_head(t, key, &head_len);
     if (!head)
         return -1;
+    int rc = write_all(fd, head, head_len);
+    if (!rc)
+        rc = write_all(fd, t->ops, t->nops * sizeof *t->ops);
+    free(head);
+    return rc;
+}
+
+int hb_cache_write(const char *dir, uint64_t key, const hb_trace *t)
+{
+    char path[4096], tmp[4096];
     entry_path(path, sizeof path, dir, key);
     snprintf(tmp, sizeof tmp, "%s/.%016llx.%ld.tmp", dir, (unsigned long long)key, (long)getpid());
     /* written under a private name, then renamed: a reader sees the whole
      * entry or none */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int rc = fd < 0 ? -1 : 0;
-    if (!rc)
-        rc = write_all(fd, head, head_len);
-    if (!rc)
-        rc = write_all(fd, t->ops, t->nops * sizeof *t->ops);
+    int rc = fd < 0 ? -1 : hb_cache_write_fd(fd, key, t);
     if (fd >= 0 && close(fd) < 0)
         rc = -1;
     if (!rc)
         rc = rename(tmp, path);
     if (rc && fd >= 0)
         unlink(tmp);
-    free(head);
     return rc;
 }
 

@@ -28,6 +28,15 @@ int hb_cache_read(const char *dir, uint64_t key, hb_trace *t);
 /* Stores a freshly parsed t (before its path is attached).  0 or -1. */
 int hb_cache_write(const char *dir, uint64_t key, const hb_trace *t);
 
+/* Where the entry of key is (or would be) in dir. */
+void hb_cache_entry_path(const char *dir, uint64_t key, char *buf, size_t cap);
+
+/* The same entry through a file descriptor (at its start): written to it,
+ * or mapped from it whatever its key.  Mapping allocates nothing: the
+ * trace's ops and strings point into the mapping. */
+int hb_cache_write_fd(int fd, uint64_t key, const hb_trace *t);
+int hb_cache_read_fd(int fd, hb_trace *t);
+
 typedef struct hb_cache_usage {
     unsigned entries;
     uint64_t bytes;

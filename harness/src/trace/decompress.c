@@ -11,8 +11,10 @@
  */
 #include <lzma.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "trace/fileio.h"
@@ -130,7 +132,7 @@ static lzma_ret unxz_stream(const uint8_t **in, size_t *left, outbuf *o)
 
 /* Streams one after another, as xz writes them concatenated; anything
  * after the last that starts no other stream is an error, as gzip's. */
-static int unxz(const char *path, const hb_buf *raw, outbuf *o, hb_diag *d)
+static int unxz(const char *path, const hb_filebuf *raw, outbuf *o, hb_diag *d)
 {
     const uint8_t *in = (const uint8_t *)raw->data;
     size_t left = raw->len;
@@ -150,7 +152,7 @@ static int unxz(const char *path, const hb_buf *raw, outbuf *o, hb_diag *d)
     return -1;
 }
 
-static int gunzip(const char *path, const hb_buf *raw, outbuf *o, hb_diag *d)
+static int gunzip(const char *path, const hb_filebuf *raw, outbuf *o, hb_diag *d)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
@@ -203,7 +205,7 @@ static int gunzip(const char *path, const hb_buf *raw, outbuf *o, hb_diag *d)
     return -1;
 }
 
-static bool magic_ok(const char *path, enum hb_comp c, const hb_buf *raw, hb_diag *d)
+static bool magic_ok(const char *path, enum hb_comp c, const hb_filebuf *raw, hb_diag *d)
 {
     const unsigned char *m = c == HB_COMP_XZ ? xz_magic : gz_magic;
     size_t n = c == HB_COMP_XZ ? sizeof xz_magic : sizeof gz_magic;
@@ -214,8 +216,8 @@ static bool magic_ok(const char *path, enum hb_comp c, const hb_buf *raw, hb_dia
     return false;
 }
 
-int hb_decompress(const char *path, enum hb_comp c, const hb_buf *raw, const hb_trace_limits *lim,
-                  hb_buf *out, hb_diag *d)
+int hb_decompress(const char *path, enum hb_comp c, const hb_filebuf *raw, const hb_trace_limits *lim,
+                  hb_filebuf *out, hb_diag *d)
 {
     outbuf o = { .lim = lim };
     memset(out, 0, sizeof *out);
@@ -230,4 +232,53 @@ int hb_decompress(const char *path, enum hb_comp c, const hb_buf *raw, const hb_
     out->len = o.len;
     out->owned_len_ = o.cap;
     return 0;
+}
+
+/* The first cap bytes of an xz file, decompressed. */
+static size_t head_xz(FILE *f, char *buf, size_t cap)
+{
+    lzma_stream s = LZMA_STREAM_INIT;
+    if (lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+        return 0;
+    uint8_t in[8192];
+    lzma_action action = LZMA_RUN;
+    s.next_out = (uint8_t *)buf;
+    s.avail_out = cap;
+    while (s.avail_out > 0) {
+        if (s.avail_in == 0 && action == LZMA_RUN) {
+            s.next_in = in;
+            s.avail_in = fread(in, 1, sizeof in, f);
+            if (s.avail_in == 0)
+                action = LZMA_FINISH;
+        }
+        if (lzma_code(&s, action) != LZMA_OK)
+            break;
+    }
+    size_t got = cap - s.avail_out;
+    lzma_end(&s);
+    return got;
+}
+
+/* gzread reads plain files as they are, so it serves both.  Only a
+ * regular file is opened: a FIFO would wait for a writer (the reader then
+ * refuses it by name). */
+size_t hb_read_head(const char *path, char *buf, size_t cap)
+{
+    struct stat st;
+    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+        return 0;
+    size_t n = strlen(path);
+    if (n > 3 && !strcmp(path + n - 3, ".xz")) {
+        FILE *f = fopen(path, "rb");
+        size_t got = f ? head_xz(f, buf, cap) : 0;
+        if (f)
+            fclose(f);
+        return got;
+    }
+    gzFile g = gzopen(path, "rb");
+    if (!g)
+        return 0;
+    int got = gzread(g, buf, (unsigned)cap);
+    gzclose(g);
+    return got > 0 ? (size_t)got : 0;
 }

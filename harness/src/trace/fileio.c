@@ -20,7 +20,7 @@ static const unsigned char gz_magic[2] = { 0x1F, 0x8B };
 
 /* A regular file of size 0 may still hold bytes (those of /proc): read it
  * as a stream, up to the limit. */
-static int read_stream(int fd, uint64_t max, hb_buf *b)
+static int read_stream(int fd, uint64_t max, hb_filebuf *b)
 {
     size_t cap = 1 << 16, len = 0;
     char *p = malloc(cap);
@@ -81,7 +81,7 @@ static bool refuse(const char *path, const struct stat *st, const hb_trace_limit
     return false;
 }
 
-static int map_file(const char *path, int fd, size_t size, hb_buf *b, hb_diag *d)
+static int map_file(const char *path, int fd, size_t size, hb_filebuf *b, hb_diag *d)
 {
     void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (m == MAP_FAILED) {
@@ -95,7 +95,7 @@ static int map_file(const char *path, int fd, size_t size, hb_buf *b, hb_diag *d
     return 0;
 }
 
-int hb_file_read(const char *path, const hb_trace_limits *lim, hb_buf *b, hb_diag *d)
+int hb_file_read(const char *path, const hb_trace_limits *lim, hb_filebuf *b, hb_diag *d)
 {
     struct stat st;
     memset(b, 0, sizeof *b);
@@ -153,7 +153,7 @@ void hb_line_too_long(hb_diag *d, const char *file, uint64_t line, const hb_trac
                   "one; is this a trace file?", (unsigned long long)lim->max_line);
 }
 
-void hb_buf_release(hb_buf *b)
+void hb_filebuf_release(hb_filebuf *b)
 {
     if (b->mapped_)
         munmap(b->owned_, b->owned_len_);
@@ -176,7 +176,7 @@ size_t hb_strip_comp_suffix(const char *path)
     return n;
 }
 
-enum hb_comp hb_comp_of(const char *path, const hb_buf *raw)
+enum hb_comp hb_comp_of(const char *path, const hb_filebuf *raw)
 {
     size_t n = strlen(path);
     if (ends_with(path, n, ".xz"))

@@ -12,13 +12,13 @@
 
 #include "trace/trace.h"
 
-typedef struct hb_buf {
+typedef struct hb_filebuf {
     const char *data;
     size_t len;
     void *owned_;    /* what to release: a mapping or a heap block */
     size_t owned_len_;
     bool mapped_;
-} hb_buf;
+} hb_filebuf;
 
 enum hb_comp { HB_COMP_NONE = 0, HB_COMP_XZ, HB_COMP_GZ };
 
@@ -47,18 +47,23 @@ void hb_line_too_long(hb_diag *d, const char *file, uint64_t line, const hb_trac
 #define HB_BOM "\xEF\xBB\xBF"
 
 /* Reads path, which must be a regular file of at most lim->max_bytes. */
-int hb_file_read(const char *path, const hb_trace_limits *lim, hb_buf *b, hb_diag *d);
-void hb_buf_release(hb_buf *b);
+int hb_file_read(const char *path, const hb_trace_limits *lim, hb_filebuf *b, hb_diag *d);
+void hb_filebuf_release(hb_filebuf *b);
 
 /* .xz / .gz by the name; when the name has neither, by the magic bytes. */
-enum hb_comp hb_comp_of(const char *path, const hb_buf *raw);
+enum hb_comp hb_comp_of(const char *path, const hb_filebuf *raw);
 /* The file name without ".xz" or ".gz": the length of the rest. */
 size_t hb_strip_comp_suffix(const char *path);
 
 /* Decompresses raw into out, stopping as soon as the text passes a limit
  * (a line with no end in sight stops it early); errors name path.  Data
  * after the last stream that is not another stream is an error. */
-int hb_decompress(const char *path, enum hb_comp c, const hb_buf *raw, const hb_trace_limits *lim,
-                  hb_buf *out, hb_diag *d);
+int hb_decompress(const char *path, enum hb_comp c, const hb_filebuf *raw, const hb_trace_limits *lim,
+                  hb_filebuf *out, hb_diag *d);
+
+/* Up to cap bytes from the start of the file, decompressed by its .xz/.gz
+ * suffix; 0 when it cannot be read or is not a regular file.  For a look
+ * at the header only. */
+size_t hb_read_head(const char *path, char *buf, size_t cap);
 
 #endif /* HB_TRACE_FILEIO_H */

@@ -24,13 +24,18 @@ int hb_parse_mtrace(const char *file, const char *buf, size_t len, hb_trace *t, 
 
 /* The format a buffer's first meaningful line suggests. */
 enum hb_trace_format hb_format_by_content(const char *buf, size_t len);
-/* NATIVE for .trace, REP for .rep (looking through .xz/.gz), else AUTO. */
+/* NATIVE for .trace, REP for .rep (looking through .xz/.gz), else AUTO
+ * (trace/name.c, with the other rules about file names). */
 enum hb_trace_format hb_format_by_suffix(const char *path);
 
 /* Sets t->path to a copy of path and, when no metadata name was read,
- * t->name to the file name without directory and trace suffixes: .xz or
- * .gz, then .trace or .rep, or for an mtrace log its extension. */
+ * t->name to its stem (hb_trace_stem of trace/name.h). */
 int hb_trace_attach_path(hb_trace *t, const char *path);
+
+/* hb_trace_load, also giving the path of the cache entry that holds the
+ * trace now (read or just written) in entry, or "" when there is none. */
+int hb_trace_load_entry(const char *path, const hb_trace_load_opts *opts, hb_trace *t,
+                        hb_diag *d, char *entry, size_t cap);
 
 /* A fast 64-bit hash of a byte string (not cryptographic). */
 uint64_t hb_hash64(const void *data, size_t len, uint64_t seed);

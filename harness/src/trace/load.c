@@ -3,7 +3,6 @@
  * parse -> cache store) -> path and default name.  Also the small public
  * helpers of trace.h.
  */
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "trace/cache.h"
 #include "trace/fileio.h"
 #include "trace/internal.h"
+#include "trace/name.h"
 
 const char *hb_op_kind_name(unsigned kind)
 {
@@ -28,22 +28,6 @@ void hb_trace_release(hb_trace *t)
         free(t->storage_);
     free(t->path);
     memset(t, 0, sizeof *t);
-}
-
-static bool has_suffix(const char *s, size_t n, const char *suf)
-{
-    size_t k = strlen(suf);
-    return n >= k && !memcmp(s + n - k, suf, k);
-}
-
-enum hb_trace_format hb_format_by_suffix(const char *path)
-{
-    size_t n = hb_strip_comp_suffix(path);
-    if (has_suffix(path, n, ".rep"))
-        return HB_FMT_REP;
-    if (has_suffix(path, n, ".trace"))
-        return HB_FMT_NATIVE;
-    return HB_FMT_AUTO;
 }
 
 /* The first line that is neither blank nor a '#' comment decides: a bare
@@ -69,35 +53,17 @@ enum hb_trace_format hb_format_by_content(const char *buf, size_t len)
     return HB_FMT_NATIVE;
 }
 
-/* The length of name[0, n) without a last extension: a dot, a letter, then
- * letters and digits ("mtr.log" -> "mtr", while "glibc-2.36" is kept). */
-static size_t strip_extension(const char *name, size_t n)
-{
-    size_t dot = n;
-    while (dot > 0 && isalnum((unsigned char)name[dot - 1]))
-        dot--;
-    bool ext = dot > 1 && dot < n && name[dot - 1] == '.' && isalpha((unsigned char)name[dot]);
-    return ext ? dot - 1 : n;
-}
-
 int hb_trace_attach_path(hb_trace *t, const char *path)
 {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t plen = strlen(path), n = hb_strip_comp_suffix(base);
-    if (has_suffix(base, n, ".trace"))
-        n -= 6;
-    else if (has_suffix(base, n, ".rep"))
-        n -= 4;
-    else if (t->format == HB_FMT_MTRACE) /* a log has no fixed suffix */
-        n = strip_extension(base, n);
+    char stem[256];
+    hb_trace_stem(path, t->format, stem, sizeof stem);
+    size_t plen = strlen(path), n = strlen(stem);
     /* one block: "PATH\0NAME\0", so release frees one pointer */
     char *blk = malloc(plen + 1 + n + 1);
     if (!blk)
         return -1;
     memcpy(blk, path, plen + 1);
-    memcpy(blk + plen + 1, base, n);
-    blk[plen + 1 + n] = '\0';
+    memcpy(blk + plen + 1, stem, n + 1);
     t->path = blk;
     if (!t->name || !*t->name)
         t->name = blk + plen + 1;
@@ -170,27 +136,29 @@ int hb_trace_parse_buffer(const char *name, const char *buf, size_t len,
     return 0;
 }
 
-/* Decompresses when needed and parses; stores the result in the cache. */
-static int load_fresh(const char *path, const hb_buf *raw, enum hb_trace_format fmt,
+/* Decompresses when needed and parses; stores the result in the cache,
+ * clearing *stored when that fails. */
+static int load_fresh(const char *path, const hb_filebuf *raw, enum hb_trace_format fmt,
                       const hb_trace_limits *lim, const char *cache_dir, uint64_t key,
-                      hb_trace *t, hb_diag *d)
+                      hb_trace *t, hb_diag *d, bool *stored)
 {
-    hb_buf text = { 0 };
+    hb_filebuf text = { 0 };
     enum hb_comp comp = hb_comp_of(path, raw);
     if (comp != HB_COMP_NONE && hb_decompress(path, comp, raw, lim, &text, d) < 0)
         return -1;
-    const hb_buf *in = comp != HB_COMP_NONE ? &text : raw;
+    const hb_filebuf *in = comp != HB_COMP_NONE ? &text : raw;
     int rc = parse(path, in->data, in->len, fmt, lim, t, d);
-    if (rc == 0 && cache_dir)
-        hb_cache_write(cache_dir, key, t); /* the cache only saves time: failure is silent */
-    hb_buf_release(&text);
+    /* the cache only saves time: failure is silent */
+    *stored = rc == 0 && cache_dir && hb_cache_write(cache_dir, key, t) == 0;
+    hb_filebuf_release(&text);
     return rc;
 }
 
-int hb_trace_load(const char *path, const hb_trace_load_opts *opts, hb_trace *t, hb_diag *d)
+int hb_trace_load_entry(const char *path, const hb_trace_load_opts *opts, hb_trace *t,
+                        hb_diag *d, char *entry, size_t cap)
 {
     static const hb_trace_load_opts defaults = { 0 };
-    hb_buf raw;
+    hb_filebuf raw;
     hb_trace_limits lim;
     char dir[4096];
     memset(t, 0, sizeof *t);
@@ -204,13 +172,24 @@ int hb_trace_load(const char *path, const hb_trace_load_opts *opts, hb_trace *t,
     bool cached = opts->use_cache && hb_cache_dir(opts->cache_dir, 1, dir, sizeof dir) == 0;
     uint64_t key = cached ? hb_cache_key(raw.data, raw.len, fmt) : 0;
     int rc = 0;
+    bool stored = cached;
     if (!cached || hb_cache_read(dir, key, t) < 0)
-        rc = load_fresh(path, &raw, fmt, &lim, cached ? dir : NULL, key, t, d);
-    hb_buf_release(&raw);
+        rc = load_fresh(path, &raw, fmt, &lim, cached ? dir : NULL, key, t, d, &stored);
+    hb_filebuf_release(&raw);
+    if (entry && cap) {
+        entry[0] = '\0';
+        if (rc == 0 && stored)
+            hb_cache_entry_path(dir, key, entry, cap);
+    }
     if (rc == 0 && hb_trace_attach_path(t, path) < 0) {
         hb_diag_error(d, path, 0, "out of memory");
         hb_trace_release(t);
         rc = -1;
     }
     return rc;
+}
+
+int hb_trace_load(const char *path, const hb_trace_load_opts *opts, hb_trace *t, hb_diag *d)
+{
+    return hb_trace_load_entry(path, opts, t, d, NULL, 0);
 }

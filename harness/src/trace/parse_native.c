@@ -10,6 +10,7 @@
 #include "trace/build.h"
 #include "trace/internal.h"
 #include "trace/lex.h"
+#include "trace/name.h"
 
 #define MAX_ALIGN (1ull << 30)
 
@@ -103,34 +104,20 @@ static void check_ops_count(native *n)
 static void metadata(native *n)
 {
     hb_line *l = &n->l;
-    const char *s = l->p + 2, *e = l->end;
-    while (s < e && hb_is_blank(*s))
-        s++;
-    while (e > s && hb_is_blank(e[-1]))
-        e--;
-    const char *colon = memchr(s, ':', (size_t)(e - s));
-    const char *k_end = colon;
-    while (k_end && k_end > s && hb_is_blank(k_end[-1]))
-        k_end--;
-    bool key_ok = colon && k_end > s;
-    for (const char *c = s; key_ok && c < k_end; c++)
-        key_ok = !hb_is_blank(*c);
-    if (!key_ok) {
+    hb_meta_kv kv;
+    if (!hb_meta_split(l->p, l->end, &kv)) {
         char q[64];
         hb_diag_warning(l->d, l->file, l->no, "expected '#! key: value', got '%s'",
                         hb_diag_quote(q, sizeof q, l->p, (size_t)(l->end - l->p)));
         return;
     }
-    const char *v = colon + 1;
-    while (v < e && hb_is_blank(*v))
-        v++;
-    int k = known_key(s, (size_t)(k_end - s));
+    int k = known_key(kv.key, kv.klen);
     if (!first_time(n, k))
         return;
-    set_known(n, k, v, (size_t)(e - v));
+    set_known(n, k, kv.val, kv.vlen);
     if (k == 3)
-        ops_count(n, v, (size_t)(e - v));
-    if (!append_meta(n, s, (size_t)(k_end - s), v, (size_t)(e - v)))
+        ops_count(n, kv.val, kv.vlen);
+    if (!append_meta(n, kv.key, kv.klen, kv.val, kv.vlen))
         hb_diag_error(l->d, l->file, l->no, "out of memory");
 }
 

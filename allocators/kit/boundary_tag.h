@@ -33,6 +33,7 @@
 #ifndef HB_BOUNDARY_TAG_H
 #define HB_BOUNDARY_TAG_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -119,6 +120,7 @@ static inline bool bt_sealed(uint64_t salt, const bt_block *b)
 static inline void bt_link_next(uint64_t salt, const bt_block *b)
 {
     bt_block *n = bt_next(b);
+    assert(bt_size(b) >= BT_HEADER || bt_is_used(b)); /* only the epilogue is size 0 */
     uint64_t flags = (n->size_word & BT_USED) | (bt_is_used(b) ? 0 : BT_PREV_FREE);
     bt_write(salt, n, bt_size(n), bt_size(b), flags);
 }

@@ -1,5 +1,5 @@
 /* Verdicts of the scaling benchmark (see judge.h). */
-#include "bench/judge.h"
+#include "scaling/judge.h"
 
 #include <math.h>
 #include <string.h>
@@ -8,19 +8,9 @@
 #define MIN_MISS_NS 1.0 /* floor of the loop's growth, for machines whose
                            caches hold the whole heap */
 
-static const hb_scaling_claim claims[] = {
-    { "buddy", "O(log n)", HB_COST_LOG },   { "pow2", "O(1)", HB_COST_CONST },
-    { "segfit", "O(1)", HB_COST_CONST },    { "pagemeta", "O(1)", HB_COST_CONST },
-    { "nova", "O(1)", HB_COST_CONST },      { "bestfit", "O(log n)", HB_COST_LOG },
-    { "firstfit", "O(free)", HB_COST_LINEAR },
-};
-
 const hb_scaling_claim *hb_scaling_claim_of(const char *name)
 {
-    for (size_t i = 0; i < sizeof claims / sizeof *claims; i++)
-        if (!strcmp(claims[i].name, name))
-            return &claims[i];
-    return NULL;
+    return hb_suite_find(name);
 }
 
 /* Only O(1) and O(log n) promise a bound that growth can break. */

@@ -29,23 +29,19 @@
  * of class: its growth is reported, as a ratio and as the exponent k of
  * the power law ns ~ N^k through the first and last measured N.
  */
-#ifndef HB_BENCH_JUDGE_H
-#define HB_BENCH_JUDGE_H
+#ifndef HB_SCALING_JUDGE_H
+#define HB_SCALING_JUDGE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "bench/scaling.h"
+#include "scaling/scaling.h"
+#include "load/suite.h"
 
 #define HB_SCALING_RATIO_LIMIT 2.0
 
-enum hb_cost_class { HB_COST_UNKNOWN = 0, HB_COST_CONST, HB_COST_LOG, HB_COST_LINEAR };
-
-typedef struct hb_scaling_claim {
-    const char *name; /* allocator name, as its table reports it */
-    const char *cost; /* as printed: "O(1)", "O(log n)", "O(free)" */
-    enum hb_cost_class cls;
-} hb_scaling_claim;
+/* What a suite allocator promises (load/suite.h keeps it with its name). */
+typedef hb_suite_alloc hb_scaling_claim;
 
 /* The promise of a suite allocator, or NULL for any other library. */
 const hb_scaling_claim *hb_scaling_claim_of(const char *name);
@@ -75,4 +71,4 @@ hb_scaling_verdict hb_scaling_judge_misses(const hb_scaling_claim *claim,
  * "O(free blocks), growth expected", ... (claim may be NULL). */
 const char *hb_scaling_verdict_text(const hb_scaling_claim *claim, const hb_scaling_verdict *v);
 
-#endif /* HB_BENCH_JUDGE_H */
+#endif /* HB_SCALING_JUDGE_H */

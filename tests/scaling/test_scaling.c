@@ -5,10 +5,10 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "bench/judge.h"
-#include "bench/native.h"
-#include "bench/scaling.h"
-#include "bench/sweep.h"
+#include "scaling/judge.h"
+#include "scaling/native.h"
+#include "scaling/scaling.h"
+#include "scaling/sweep.h"
 #include "check.h"
 
 /* Cells at N = 1e3 and 1e6 costing a and b ns per replacement. */

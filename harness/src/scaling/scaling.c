@@ -2,7 +2,7 @@
  * One cell of the scaling benchmark (see scaling.h): fill, warm up, time
  * the steady-state replacement loop.
  */
-#include "bench/scaling.h"
+#include "scaling/scaling.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -43,6 +43,18 @@ static inline unsigned hb_ctz64(uint64_t w) { return (unsigned)__builtin_ctzll(w
 /* Bit i of a bitmap of 64-bit words. */
 static inline bool hb_bit(const uint64_t *w, size_t i) { return w[i >> 6] >> (i & 63) & 1; }
 
+/* Sets (on) or clears bits [lo, hi). */
+static inline void hb_bits_set(uint64_t *w, size_t lo, size_t hi, bool on)
+{
+    while (lo < hi) {
+        size_t k = lo >> 6, end = (k + 1) << 6 < hi ? (k + 1) << 6 : hi;
+        uint64_t m = (end - lo == 64 ? ~(uint64_t)0 : (((uint64_t)1 << (end - lo)) - 1))
+                     << (lo & 63);
+        w[k] = on ? w[k] | m : w[k] & ~m;
+        lo = end;
+    }
+}
+
 /* First index in [i, n) whose bit equals want, or n: a word at a time, so
  * the cost is the distance scanned / 64. */
 static inline size_t hb_bits_scan(const uint64_t *w, size_t i, size_t n, bool want)

@@ -8,25 +8,10 @@
 #ifndef HB_WATERMARK_CHECK_H
 #define HB_WATERMARK_CHECK_H
 
-#include <stdarg.h>
 #include <stdio.h>
 
-#include <heapbench/watermark_heap.h>
-
-/* Writes the reason to msg (when there is room) and answers 1. */
-static inline int wm_fail(char *msg, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static inline int wm_fail(char *msg, size_t len, const char *fmt, ...)
-{
-    if (msg && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, len, fmt, ap);
-        va_end(ap);
-    }
-    return 1;
-}
+#include "kit/check_fail.h"
+#include "kit/watermark_heap.h"
 
 static inline int wm_check_epilogue(const wm_heap *h, size_t prev, bool prev_free, char *msg,
                                     size_t len)
@@ -35,10 +20,10 @@ static inline int wm_check_epilogue(const wm_heap *h, size_t prev, bool prev_fre
     const char *name = h->index->name;
     if (!bt_sealed(h->salt, e) || bt_size(e) != 0 || !bt_is_used(e) || bt_prev_size(e) != prev ||
         bt_prev_is_free(e) != prev_free)
-        return wm_fail(msg, len, "%s: epilogue %p damaged", name, (void *)e);
+        return hb_check_fail(msg, len, "", "%s: epilogue %p damaged", name, (void *)e);
     if ((char *)h->src.grow(h->src.ctx, 0) != (char *)e + BT_HEADER)
-        return wm_fail(msg, len, "%s: epilogue %p is not right below the watermark", name,
-                       (void *)e);
+        return hb_check_fail(msg, len, "", "%s: epilogue %p is not right below the watermark", name,
+                             (void *)e);
     return 0;
 }
 
@@ -58,18 +43,19 @@ static inline int wm_walk_blocks(const wm_heap *h, wm_visit_free visit, void *ct
     while (b != h->epilogue) {
         size_t room = (size_t)((char *)h->epilogue - (char *)b);
         if (!bt_sealed(h->salt, b))
-            return wm_fail(msg, len, "%s: block %p: header seal broken", name, (void *)b);
+            return hb_check_fail(msg, len, "", "%s: block %p: header seal broken", name, (void *)b);
         if (bt_prev_size(b) != prev)
-            return wm_fail(msg, len, "%s: block %p: previous size %zu, expected %zu", name,
-                           (void *)b, bt_prev_size(b), prev);
+            return hb_check_fail(msg, len, "", "%s: block %p: previous size %zu, expected %zu",
+                                 name, (void *)b, bt_prev_size(b), prev);
         if (bt_size(b) < min || bt_size(b) > room)
-            return wm_fail(msg, len, "%s: block %p: size %zu outside [%zu, %zu]", name,
-                           (void *)b, bt_size(b), min, room);
+            return hb_check_fail(msg, len, "", "%s: block %p: size %zu outside [%zu, %zu]", name,
+                                 (void *)b, bt_size(b), min, room);
         if (bt_prev_is_free(b) != prev_free)
-            return wm_fail(msg, len, "%s: block %p: previous-free flag wrong", name, (void *)b);
+            return hb_check_fail(msg, len, "", "%s: block %p: previous-free flag wrong", name,
+                                 (void *)b);
         if (!bt_is_used(b) && prev_free)
-            return wm_fail(msg, len, "%s: free blocks %p and %p are adjacent", name,
-                           (void *)bt_prev(b), (void *)b);
+            return hb_check_fail(msg, len, "", "%s: free blocks %p and %p are adjacent", name,
+                                 (void *)bt_prev(b), (void *)b);
         if (!bt_is_used(b) && visit(ctx, b, msg, len))
             return 1;
         prev_free = !bt_is_used(b);

@@ -9,14 +9,14 @@
  * (at least HB_SWEEP_MIN_OPS).  The costs of O(1) and O(log n) allocators
  * stay far below both, so their cells always run in full.
  */
-#ifndef HB_BENCH_SWEEP_H
-#define HB_BENCH_SWEEP_H
+#ifndef HB_SCALING_SWEEP_H
+#define HB_SCALING_SWEEP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bench/scaling.h"
+#include "scaling/scaling.h"
 
 #define HB_SWEEP_MAX_SIZES 16
 #define HB_SWEEP_CELL_S 10.0
@@ -51,4 +51,4 @@ void hb_sweep_keep_best(hb_sweep_row *best, const hb_sweep_row *t, bool first);
  * (exposed for the tests). */
 uint64_t hb_sweep_ops_for(const hb_sweep_row *r, size_t next_n, uint64_t ops);
 
-#endif /* HB_BENCH_SWEEP_H */
+#endif /* HB_SCALING_SWEEP_H */

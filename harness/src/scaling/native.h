@@ -2,8 +2,8 @@
  * An allocator library opened by path with dlopen, its method table
  * checked before the benchmarks call into it.
  */
-#ifndef HB_BENCH_NATIVE_H
-#define HB_BENCH_NATIVE_H
+#ifndef HB_SCALING_NATIVE_H
+#define HB_SCALING_NATIVE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,4 +22,4 @@ typedef struct hb_native_lib {
 bool hb_native_open(hb_native_lib *lib, const char *path, char *err, size_t errlen);
 void hb_native_close(hb_native_lib *lib);
 
-#endif /* HB_BENCH_NATIVE_H */
+#endif /* HB_SCALING_NATIVE_H */

@@ -12,7 +12,7 @@
 #ifndef SEGFIT_H
 #define SEGFIT_H
 
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 #include <heapbench/allocator.h>
 
 #include <stdbool.h>

@@ -8,8 +8,8 @@
 
 #include <heapbench/allocator.h>
 
-#include <heapbench/boundary_tag.h>
-#include <heapbench/watermark_heap.h>
+#include "kit/boundary_tag.h"
+#include "kit/watermark_heap.h"
 #include "rbtree.h"
 
 /* A free block carries a tree node (two children, parent, colour) in its

@@ -21,7 +21,7 @@
 #ifndef PAGEMETA_H
 #define PAGEMETA_H
 
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 #include <heapbench/allocator.h>
 
 #include <stdbool.h>
@@ -88,18 +88,6 @@ static inline size_t pm_scan_back(const uint64_t *w, size_t i)
         x = w[--k];
     }
     return (k << 6) + 63 - (size_t)__builtin_clzll(x);
-}
-
-/* Sets (on) or clears bits [lo, hi). */
-static inline void pm_range(uint64_t *w, size_t lo, size_t hi, bool on)
-{
-    while (lo < hi) {
-        size_t k = lo >> 6, end = (k + 1) << 6 < hi ? (k + 1) << 6 : hi;
-        uint64_t m = (end - lo == 64 ? ~(uint64_t)0 : (((uint64_t)1 << (end - lo)) - 1))
-                     << (lo & 63);
-        w[k] = on ? w[k] | m : w[k] & ~m;
-        lo = end;
-    }
 }
 
 /* ---- across files ------------------------------------------------------------ */

@@ -29,8 +29,8 @@
  * algorithm's or the memory hierarchy's; the same loop with no allocator
  * calls is measured too, per pattern, as the "loop only" baseline.
  */
-#ifndef HB_BENCH_SCALING_H
-#define HB_BENCH_SCALING_H
+#ifndef HB_SCALING_H
+#define HB_SCALING_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -69,4 +69,4 @@ bool hb_scaling_measure(const hb_allocator *a, hb_scaling_pattern pat, size_t n,
 bool hb_scaling_baseline(hb_scaling_pattern pat, size_t n, uint64_t ops, hb_scaling_cell *cell,
                          char *err, size_t errlen);
 
-#endif /* HB_BENCH_SCALING_H */
+#endif /* HB_SCALING_H */

@@ -8,8 +8,8 @@
 
 #include <heapbench/allocator.h>
 
-#include <heapbench/boundary_tag.h>
-#include <heapbench/watermark_heap.h>
+#include "kit/boundary_tag.h"
+#include "kit/watermark_heap.h"
 
 /* A free block carries its list links in its payload: header + two
  * pointers is the smallest block there can be. */

@@ -1,5 +1,5 @@
 /* One row of the scaling benchmark within its time budget (see sweep.h). */
-#include "bench/sweep.h"
+#include "scaling/sweep.h"
 
 #include <errno.h>
 #include <math.h>

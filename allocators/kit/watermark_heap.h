@@ -20,13 +20,14 @@
 #ifndef HB_WATERMARK_HEAP_H
 #define HB_WATERMARK_HEAP_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-#include <heapbench/alloc_util.h>
+#include "kit/alloc_util.h"
 #include <heapbench/allocator.h>
-#include <heapbench/boundary_tag.h>
+#include "kit/boundary_tag.h"
 
 typedef struct wm_heap wm_heap;
 
@@ -81,6 +82,8 @@ static inline void wm_block_set(wm_heap *h, bt_block *b, size_t size, bool used)
 static inline bt_block *wm_block_split(wm_heap *h, bt_block *b, size_t size, bool used,
                                        bool rest_used)
 {
+    /* both pieces whole blocks: 16-byte multiples, the rest at least a header */
+    assert(size % 16 == 0 && size + BT_HEADER <= bt_size(b));
     size_t rest = bt_size(b) - size;
     bt_block *r = (bt_block *)((char *)b + size);
     wm_block_set(h, b, size, used);
@@ -189,6 +192,7 @@ static inline void wm_take(wm_heap *h, bt_block *b, size_t need)
  * reads as a double free. */
 static inline void wm_release(wm_heap *h, bt_block *b)
 {
+    assert(bt_is_used(b) && b != h->epilogue);
     size_t size = bt_size(b);
     wm_block_set(h, b, size, false);
     bt_block *next = bt_next(b), *heir = NULL;
@@ -197,6 +201,8 @@ static inline void wm_release(wm_heap *h, bt_block *b)
         heir = next;
     }
     if (bt_prev_is_free(b)) {
+        /* a free lower neighbour's own header agrees on where b starts */
+        assert(!bt_is_used(bt_prev(b)) && bt_next(bt_prev(b)) == b);
         if (heir)
             h->index->drop(h, heir);
         b = heir = bt_prev(b);
