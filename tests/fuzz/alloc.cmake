@@ -35,7 +35,7 @@ foreach(dir ${hb_fuzz_alloc_dirs})
   add_executable(fuzz_alloc_${name} ${CMAKE_CURRENT_LIST_DIR}/fuzz_alloc.c ${srcs}
     ${PROJECT_SOURCE_DIR}/harness/src/osmem/osmem.c)
   target_include_directories(fuzz_alloc_${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests
-    ${PROJECT_SOURCE_DIR}/harness/src ${dir})
+    ${PROJECT_SOURCE_DIR}/harness/src ${PROJECT_SOURCE_DIR}/allocators ${dir})
   target_link_libraries(fuzz_alloc_${name} PRIVATE hb_contract ${CMAKE_DL_LIBS})
   target_compile_definitions(fuzz_alloc_${name} PRIVATE HB_ALLOCATOR_DIR="")
   target_compile_options(fuzz_alloc_${name} PRIVATE ${hb_fuzz_sanitize})

@@ -167,6 +167,7 @@ static void test_bad_free_status(void)
     CHECK_STR_CONTAINS(r.detail, "op 249 line 250"); /* the 50th free */
     CHECK_STR_CONTAINS(r.detail, "double free");
     CHECK(!(r.measured & HB_MEAS_LATENCY)); /* no timing of a heap that lies */
+    CHECK(r.measured == 0);                 /* and no figure at all */
     free((void *)t.ops);
 }
 

@@ -60,9 +60,25 @@ static uint64_t smallest_gap(const uint64_t *v, size_t n, uint64_t cap)
     return gap;
 }
 
+/* A pseudo-random wait of 0 to 63 loop turns: at least one clock step. */
+static void dither(uint32_t *state)
+{
+    *state = *state * 1664525u + 1013904223u;
+    for (volatile uint32_t n = *state >> 26; n; n--)
+        ;
+}
+
 void hb_clock_calibrate(hb_clock *c)
 {
+    /* A clock that advances in steps reads a pair as a whole number of
+     * steps, depending on where between two steps the first reading falls.
+     * Back-to-back pairs in a tight loop keep falling at the same phase, so
+     * their mean would depend on the loop's timing in this process; a
+     * random wait before each pair spreads the phase evenly over the step,
+     * and the mean of the pairs becomes the mean length of the window. */
+    uint32_t state = 12345;
     for (size_t i = 0; i < OVERHEAD_PAIRS; i++) {
+        dither(&state);
         uint64_t t0 = hb_clock_ticks(c);
         uint64_t t1 = hb_clock_ticks(c);
         pairs[i] = t1 - t0;

@@ -267,6 +267,12 @@ static int run_passes(pass_env *e, hb_clock *c, hb_result *r, char *err, size_t 
     if (rc == 0 && !stop_after(r) && (e->cfg->timing & HB_TIMING_PER_OP))
         pass_latency(e, c, r);
     close_heap(e);
+    /* A heap that lost track of its blocks measured nothing worth a
+     * figure: the row keeps its status and detail, every figure empty. */
+    if (stop_after(r)) {
+        r->measured = 0;
+        return rc;
+    }
     if (rc == 0 && e->cfg->series_path && hb_series_write(e->cfg->series_path, &mt, &e->m) != 0)
         set_status(r, HB_ST_FAILED, "cannot write the series file %s", e->cfg->series_path);
     return rc;

@@ -87,7 +87,9 @@ typedef struct hb_result {
     unsigned measured;         /* hb_measured bits: which figures are set */
 } hb_result;
 
+#ifndef HB_TRIM
 #define HB_TRIM 0.01         /* trimmed off each end for tmean           */
+#endif
 #define HB_SLOW_NS 100000.0  /* a sample this long was interrupted        */
 
 /* Groups of figures a result holds; the CSV leaves the others empty. */
