@@ -9,23 +9,11 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "replay/alloc_free.h"
 #include "load/load.h"
 #include "replay/replay.h"
 
 #define PAGE 4096u
-
-/* n mallocs of size bytes into slots 0..n-1, then n frees in order. */
-static hb_trace alloc_free_trace(size_t n, uint64_t size)
-{
-    hb_op *ops = calloc(2 * n, sizeof *ops);
-    for (size_t i = 0; i < n; i++) {
-        ops[i] = (hb_op){ .kind = HB_OP_MALLOC, .slot = (uint32_t)i, .size = size,
-                          .line = (uint32_t)i + 1 };
-        ops[n + i] = (hb_op){ .kind = HB_OP_FREE, .slot = (uint32_t)i,
-                              .line = (uint32_t)(n + i + 1) };
-    }
-    return (hb_trace){ .name = "arith", .ops = ops, .nops = 2 * n, .nslots = (uint32_t)n };
-}
 
 static int replay(const char *name, const hb_trace *t, const char *series, hb_result *r)
 {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "replay/alloc_free.h"
 #include "load/load.h"
 #include "replay/replay.h"
 
@@ -143,19 +144,6 @@ static void test_timing_selection(void)
     REQUIRE(replay("mmap", &known, HB_TIMING_PER_OP, &r) == 0);
     CHECK(!(r.measured & HB_MEAS_THROUGHPUT));
     CHECK(r.measured & HB_MEAS_LATENCY);
-}
-
-/* n mallocs of size bytes into slots 0..n-1, then n frees. */
-static hb_trace alloc_free_trace(size_t n, uint64_t size)
-{
-    hb_op *ops = calloc(2 * n, sizeof *ops);
-    for (size_t i = 0; i < n; i++) {
-        ops[i] = (hb_op){ .kind = HB_OP_MALLOC, .slot = (uint32_t)i, .size = size,
-                          .line = (uint32_t)i + 1 };
-        ops[n + i] = (hb_op){ .kind = HB_OP_FREE, .slot = (uint32_t)i,
-                              .line = (uint32_t)(n + i + 1) };
-    }
-    return (hb_trace){ .name = "alloc-free", .ops = ops, .nops = 2 * n, .nslots = (uint32_t)n };
 }
 
 static void test_bad_free_status(void)
