@@ -455,9 +455,13 @@ selfbench_vs_reference() {
 callgrind_ir() {
     local fn=$1 out=$2
     shift 2
+    # heapbench run replays in a process it execs (a clean heap): follow it,
+    # one output file per process, and add up what the function ran.
+    rm -f "$out".*.cg
     GLIBC_TUNABLES=glibc.rtld.optional_static_tls=0x40000 valgrind --tool=callgrind \
-        --toggle-collect="$fn" --callgrind-out-file="$out" "$@" >"$out.csv" 2>/dev/null || return 0
-    awk '/^totals:/ { print $2 }' "$out"
+        --trace-children=yes --toggle-collect="$fn" --callgrind-out-file="$out.%p.cg" "$@" \
+        >"$out.csv" 2>/dev/null || return 0
+    awk '/^totals:/ { n += $2 } END { if (n) print n }' "$out".*.cg
 }
 
 # Instructions per operation of one untimed pass, harness vs reference loop,
@@ -527,22 +531,20 @@ selfbench_loading() {
 # time of --timing per-op minus the same run's other work, measured as
 # --timing throughput minus its own pass) next to the clock's read cost.
 selfbench_perop() {
-    local t=$1 a=glibc csv n thr_s clk lat_ns thr_ns
-    csv=$(run_csv "$a" "$t")
-    n=$(csv_col ops <<<"$csv")
-    thr_s=$(csv_col replay_s <<<"$csv")
-    clk=$("$HB" run --timing per-op --csv --csv-header "$a" "$t" | csv_col clock_overhead_ns ||
-          true)
-    lat_ns=$(best_wall_ns "$HB" run --timing per-op "$a" "$t" || true)
-    thr_ns=$(best_wall_ns "$HB" run --timing throughput "$a" "$t" || true)
-    awk -v n="$n" -v s="$thr_s" -v l="$lat_ns" -v tn="$thr_ns" -v c="$clk" -v a="$a" \
-        -v t="$(basename "$t" .trace.xz)" 'BEGIN {
-        if (!(n > 0 && l > 0 && tn > 0)) { print "\nper-op pass: not measured"; exit }
-        thr = s * 1e9 / n; lat = (l - tn) / n + thr
-        printf "\nper-op latency pass, %s on %s: %.1f ns/op wall (untimed pass %.1f ns/op),\n",
-               a, t, lat, thr
-        printf "  so per-op timing costs %.1f ns/op; the clock pair it subtracts: %s ns\n",
-               lat - thr, c }'
+    local t=$1 a=glibc csv
+    # One row with both kinds of pass: the wall time per op of a latency
+    # pass (latency_pass_ns_op) against the median untimed pass (replay_s).
+    csv=$("$HB" run --csv --csv-header "$a" "$t" 2>/dev/null || true)
+    awk -F, -v a="$a" -v t="$(basename "$t" .trace.xz)" '
+        NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        { n = $c["ops"]; s = $c["replay_s"]; lat = $c["latency_pass_ns_op"]; clk = $c["clock_overhead_ns"] }
+        END {
+            if (!(n > 0 && s > 0 && lat > 0)) { print "\nper-op pass: not measured"; exit }
+            thr = s * 1e9 / n
+            printf "\nper-op latency pass, %s on %s: %.1f ns/op wall (untimed pass %.1f ns/op),\n",
+                   a, t, lat, thr
+            printf "  so per-op timing costs %.1f ns/op; the clock pair it subtracts: %s ns\n",
+                   lat - thr, clk }' <<<"$csv"
 }
 
 # segfit against glibc on every recorded trace: throughput (best of the
