@@ -2,8 +2,10 @@
  * null: the cheapest allocator that is still correct, to measure what the
  * harness itself costs per operation.  malloc bumps a pointer through a
  * region taken and pre-faulted at create(), so a pass takes no page fault;
- * free does nothing.  Memory is never reused, so every block is fresh,
- * zero-filled memory: calloc needs no memset.  realloc copies.
+ * free only counts.  When the last live block is freed (the end of a
+ * replay pass) the bump pointer goes back to the start, so the next pass
+ * runs over the same pre-faulted pages instead of growing the region.
+ * calloc zeroes only what an earlier pass wrote.  realloc copies.
  *
  * Block: a 16-byte header whose second word holds the usable size, then the
  * payload, 16-aligned (or aligned as asked) and a multiple of 16 bytes.
@@ -25,6 +27,9 @@ typedef struct null_heap {
     unsigned char *end;  /* the break                                       */
     size_t step;         /* bytes added (and pre-faulted) when it runs out  */
     uint64_t extends;    /* times the region grew after create()            */
+    unsigned char *first; /* where blocks start (after this struct)         */
+    unsigned char *dirty; /* below this, memory was handed out before       */
+    uint64_t live;       /* blocks allocated and not freed                  */
 } null_heap;
 
 /* One write per page: the kernel maps each page now, not during a pass.
@@ -67,6 +72,7 @@ static void *bump(null_heap *h, size_t size, size_t align)
     }
     ((size_t *)p)[-1] = size;
     h->top = (unsigned char *)p + size;
+    h->live++;
     return (void *)p;
 }
 
@@ -83,6 +89,7 @@ static void *null_malloc(void *heap, size_t size)
         return bump(h, n, 16);
     ((size_t *)p)[-1] = n;
     h->top = p + n;
+    h->live++;
     return p;
 }
 
@@ -94,19 +101,30 @@ static void *null_aligned(void *heap, size_t align, size_t size)
     return bump(heap, n, align < 16 ? 16 : align);
 }
 
-/* Fresh memory reads zero and is never handed out twice. */
+/* Fresh memory reads zero: only what an earlier pass wrote is cleared. */
 static void *null_calloc(void *heap, size_t nmemb, size_t size)
 {
+    null_heap *h = heap;
     if (size && nmemb > SIZE_MAX / size)
         return NULL;
-    return null_malloc(heap, nmemb * size);
+    unsigned char *p = null_malloc(heap, nmemb * size);
+    if (p && p < h->dirty) {
+        size_t n = nmemb * size, written = (size_t)(h->dirty - p);
+        memset(p, 0, n < written ? n : written);
+    }
+    return p;
 }
 
-/* Nothing is reused, so nothing is recorded: every free succeeds. */
+/* Nothing is reused while a block lives: free counts, and the last one
+ * out rewinds the bump pointer (what lies below it is dirty from then). */
 static int null_free(void *heap, void *ptr)
 {
-    (void)heap;
-    (void)ptr;
+    null_heap *h = heap;
+    if (ptr && h->live && !--h->live) {
+        if (h->top > h->dirty)
+            h->dirty = h->top;
+        h->top = h->first;
+    }
     return HB_FREE_OK;
 }
 
@@ -120,12 +138,15 @@ static void *null_realloc(void *heap, void *ptr, size_t size)
 {
     if (!ptr)
         return null_malloc(heap, size);
-    if (!size)
-        return NULL; /* free(ptr): nothing to do */
+    if (!size) {
+        null_free(heap, ptr);
+        return NULL;
+    }
     void *q = null_malloc(heap, size);
     if (q) {
         size_t old = null_usable(heap, ptr);
         memcpy(q, ptr, old < size ? old : size);
+        ((null_heap *)heap)->live--; /* the old block is gone; the new one counts */
     }
     return q;
 }
@@ -169,7 +190,7 @@ static void *null_create(const hb_memsrc *src, const char *options)
     prefault(base, region, src->page_size);
     null_heap *h = (null_heap *)base;
     *h = (null_heap){ .src = *src, .base = base, .end = base + region, .step = step };
-    h->top = base + ((sizeof *h + 15) & ~(size_t)15);
+    h->top = h->first = h->dirty = base + ((sizeof *h + 15) & ~(size_t)15);
     return h;
 }
 
@@ -188,7 +209,7 @@ static int null_check(void *heap, char *msg, size_t msglen)
 {
     const null_heap *h = heap;
     const char *why = NULL;
-    if (h->top < h->base + sizeof *h || h->top > h->end)
+    if (h->top < h->first || h->top > h->end || h->dirty > h->end)
         why = "null: the bump pointer lies outside the region";
     else if ((uintptr_t)h->top & 15)
         why = "null: the bump pointer is not 16-aligned";

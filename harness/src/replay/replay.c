@@ -105,6 +105,12 @@ static void end_pass(const pass_env *e, hb_pass *P, hb_result *r)
     hb_fault_enter(HB_PASS_CLEANUP, NULL, 0);
     hb_pass_release(P);
     judge_pass(e->t, P, r);
+    /* A warm heap that refuses what the fresh one served times a path the
+     * measuring pass never took: the row says so. */
+    if (P->failed && !r->failed_allocs && P->meter == NULL)
+        set_status(r, HB_ST_FAILED, "%llu allocations returned NULL in a timed pass (none in "
+                   "the measuring pass); the first at op %zu line %u",
+                   (unsigned long long)P->failed, P->first_failed, line_of(e->t, P->first_failed));
     hb_fault_enter(HB_PASS_SETUP, NULL, 0);
 }
 

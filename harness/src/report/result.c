@@ -5,6 +5,8 @@
  */
 #include "report/result.h"
 
+#include "report/csvfield.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
@@ -49,11 +51,18 @@ const char *hb_csv_header(void)
            "frag_jw1,frag_jw2,frag_jw3,frag_jw4";
 }
 
-/* A text field may hold neither the separator nor a line break. */
+/* A text field may hold neither the separator nor a line break: cleaned
+ * by the one rule of report/csvfield.c (every text field is shorter than
+ * the buffer). */
 static void put_text(FILE *f, const char *s, char comma)
 {
-    for (; *s; s++)
-        fputc(*s == ',' ? comma : (*s == '\n' || *s == '\r') ? ' ' : *s, f);
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", s);
+    if (comma == ';')
+        hb_csv_detail_clean(buf);
+    else
+        hb_csv_field_clean(buf, comma);
+    fputs(buf, f);
 }
 
 static void put_u64(FILE *f, bool on, uint64_t v)
@@ -187,9 +196,7 @@ void hb_result_failed(hb_result *r, const char *allocator, const char *trace,
         r->jw[i] = NAN;
     for (int k = 0; k < HB_OP_KINDS; k++)
         r->lat[k].tmean_ci95_ns = NAN;
-    for (char *p = r->detail; *p; p++)
-        if (*p == ',' || *p == '\n' || *p == '\r')
-            *p = *p == ',' ? ';' : ' ';
+    hb_csv_detail_clean(r->detail);
 }
 
 /* ---- for a person --------------------------------------------------------- */

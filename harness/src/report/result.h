@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "trace/trace.h"
+#include "trace/opkind.h"
 
 /* Status of a cell; the CSV writes the name. */
 enum hb_status {

@@ -16,14 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum hb_op_kind {
-    HB_OP_MALLOC = 0,  /* a:   size                                  */
-    HB_OP_CALLOC = 1,  /* c:   aux = nmemb, size = nmemb * elsize     */
-    HB_OP_REALLOC = 2, /* r:   size = new size (> 0), same slot       */
-    HB_OP_FREE = 3,    /* f:   slot; HB_SLOT_NONE means free(NULL)    */
-    HB_OP_ALIGNED = 4, /* m:   aux = alignment, size                 */
-    HB_OP_KINDS = 5
-};
+#include "trace/opkind.h"
+
 
 #define HB_SLOT_NONE UINT32_MAX
 
