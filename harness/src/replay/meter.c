@@ -53,7 +53,10 @@ void hb_meter_after_op(hb_pass *P, size_t i)
     if (!m)
         return;
     uint64_t res = resident_now(m), live = P->live_bytes;
-    if (res > m->res_peak) {
+    /* #3's moment: while the footprint stays at its peak, the one with the
+     * most live bytes (the peak is often first reached by an allocator's
+     * set-up, with hardly a byte live). */
+    if (res > m->res_peak || (res == m->res_peak && live > m->live_at_res_peak)) {
         m->res_peak = res;
         m->live_at_res_peak = live;
     }
