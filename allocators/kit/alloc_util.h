@@ -96,4 +96,25 @@ static inline const char *hb_opt_next(const char *s, char *key, size_t klen,
     return end ? end + 1 : s + len;
 }
 
+/* An option's byte count: decimal, with an optional k, m or g suffix
+ * (powers of 1024, either case), at most max.  False on anything else. */
+static inline bool hb_opt_bytes(const char *s, size_t max, size_t *out)
+{
+    size_t v = 0;
+    if (*s < '0' || *s > '9')
+        return false;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > (SIZE_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (size_t)(*s - '0');
+    }
+    unsigned shift = (*s | 0x20) == 'k' ? 10 : (*s | 0x20) == 'm' ? 20 : (*s | 0x20) == 'g' ? 30 : 0;
+    if (shift)
+        s++;
+    if (*s || v > (max >> shift))
+        return false;
+    *out = v << shift;
+    return true;
+}
+
 #endif /* HEAPBENCH_ALLOC_UTIL_H */

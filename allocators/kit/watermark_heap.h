@@ -344,35 +344,15 @@ static inline size_t wm_usable_size(void *heap, void *p)
 
 /* ---- lifetime ---------------------------------------------------------- */
 
-/* A byte count: decimal, with an optional k, m or g (powers of 1024). */
-static inline bool wm_parse_bytes(const char *s, size_t *out)
-{
-    size_t v = 0;
-    if (!*s)
-        return false;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        if (v > (SIZE_MAX - 9) / 10)
-            return false;
-        v = v * 10 + (size_t)(*s - '0');
-    }
-    unsigned shift = *s == 'k' ? 10 : *s == 'm' ? 20 : *s == 'g' ? 30 : 0;
-    if (shift)
-        s++;
-    if (*s || v > (BT_HEAP_MAX >> shift))
-        return false;
-    *out = v << shift;
-    return true;
-}
-
 /* grow=BYTES (a power of two from 16 to 1 GiB) or trim=BYTES, else the
  * index's own option. */
 static inline bool wm_option(wm_heap *cfg, const char *key, const char *val)
 {
     if (!strcmp(key, "grow"))
-        return wm_parse_bytes(val, &cfg->grow_unit) && hb_is_pow2(cfg->grow_unit) &&
+        return hb_opt_bytes(val, BT_HEAP_MAX, &cfg->grow_unit) && hb_is_pow2(cfg->grow_unit) &&
                cfg->grow_unit >= 16 && cfg->grow_unit <= ((size_t)1 << 30);
     if (!strcmp(key, "trim"))
-        return wm_parse_bytes(val, &cfg->trim);
+        return hb_opt_bytes(val, BT_HEAP_MAX, &cfg->trim);
     return cfg->index->option && cfg->index->option(cfg, key, val);
 }
 

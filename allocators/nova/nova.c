@@ -176,31 +176,13 @@ static size_t nv_usable_size(void *heap, void *p)
 
 /* ---- lifetime ------------------------------------------------------------------- */
 
-/* "4096", "4k", "1m": bytes, decimal, with an optional k or m suffix. */
-static bool parse_bytes(const char *s, size_t *out)
-{
-    char *end;
-    if (*s < '0' || *s > '9')
-        return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    unsigned shift = 0;
-    if (*end == 'k' || *end == 'K')
-        shift = 10, end++;
-    else if (*end == 'm' || *end == 'M')
-        shift = 20, end++;
-    if (*end || v > ((unsigned long long)1 << 34) >> shift)
-        return false;
-    *out = (size_t)v << shift;
-    return true;
-}
-
 static void *nv_create(const hb_memsrc *src, const char *options)
 {
     size_t grow = DEFAULT_GROW, trim = DEFAULT_TRIM;
     char key[16], val[32];
     for (const char *s = options; (s = hb_opt_next(s, key, sizeof key, val, sizeof val));) {
         size_t *slot = !strcmp(key, "grow") ? &grow : !strcmp(key, "trim") ? &trim : NULL;
-        if (!slot || !parse_bytes(val, slot))
+        if (!slot || !hb_opt_bytes(val, (size_t)1 << 34, slot))
             return NULL;
     }
     if (!src || !src->grow)

@@ -153,32 +153,13 @@ static void *null_realloc(void *heap, void *ptr, size_t size)
 
 /* ---- heap lifetime ---------------------------------------------------------- */
 
-static bool parse_bytes(const char *s, size_t *out)
-{
-    char *end;
-    if (*s < '0' || *s > '9')
-        return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    unsigned shift = 0;
-    if (*end == 'k' || *end == 'K')
-        shift = 10, end++;
-    else if (*end == 'm' || *end == 'M')
-        shift = 20, end++;
-    else if (*end == 'g' || *end == 'G')
-        shift = 30, end++;
-    if (*end || v == 0 || v > ((size_t)1 << 40) >> shift)
-        return false;
-    *out = (size_t)v << shift;
-    return true;
-}
-
 static void *null_create(const hb_memsrc *src, const char *options)
 {
     size_t region = DEFAULT_REGION, step = DEFAULT_STEP;
     char key[32], val[32];
     for (const char *s = options; (s = hb_opt_next(s, key, sizeof key, val, sizeof val));) {
         size_t *slot = !strcmp(key, "region") ? &region : !strcmp(key, "step") ? &step : NULL;
-        if (!slot || !parse_bytes(val, slot))
+        if (!slot || !hb_opt_bytes(val, (size_t)1 << 40, slot) || !*slot)
             return NULL;
     }
     if (!src || !src->grow || !hb_is_pow2(src->page_size) ||

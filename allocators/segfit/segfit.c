@@ -397,24 +397,6 @@ static size_t sf_usable_size(void *heap, void *p)
 
 /* ---- lifetime --------------------------------------------------------------- */
 
-/* "131072", "128k", "1m": bytes, decimal, with an optional k or m suffix. */
-static bool parse_bytes(const char *s, size_t *out)
-{
-    char *end;
-    if (*s < '0' || *s > '9')
-        return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    unsigned shift = 0;
-    if (*end == 'k' || *end == 'K')
-        shift = 10, end++;
-    else if (*end == 'm' || *end == 'M')
-        shift = 20, end++;
-    if (*end || v > (SF_MAX_BLOCK >> shift))
-        return false;
-    *out = (size_t)v << shift;
-    return true;
-}
-
 static void *sf_create(const hb_memsrc *src, const char *options)
 {
     size_t threshold = DEFAULT_THRESHOLD, grow = DEFAULT_GROW, trim = DEFAULT_TRIM;
@@ -427,7 +409,7 @@ static void *sf_create(const hb_memsrc *src, const char *options)
                        : !strcmp(key, "grow")         ? &grow
                        : !strcmp(key, "trim")         ? &trim
                                                       : NULL;
-        if (!slot || !parse_bytes(val, slot))
+        if (!slot || !hb_opt_bytes(val, SF_MAX_BLOCK, slot))
             return NULL;
     }
     if (!src || !src->grow || !src->map || !src->unmap || !hb_is_pow2(src->page_size))

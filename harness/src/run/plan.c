@@ -20,7 +20,7 @@ char *hb_filter_add(char *list, const char *more)
     return joined;
 }
 
-static bool in_list(const char *list, const char *name)
+bool hb_filter_match(const char *list, const char *name)
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", list);
@@ -40,7 +40,7 @@ static int select_allocators(const hb_config *cfg, const hb_plan_filter *flt, hb
     p->use = calloc(cfg->nallocs, sizeof *p->use);
     for (size_t i = 0; i < cfg->nallocs; i++) {
         const hb_alloc_spec *a = &cfg->allocs[i];
-        if (flt && flt->allocators && !in_list(flt->allocators, a->name))
+        if (flt && flt->allocators && !hb_filter_match(flt->allocators, a->name))
             continue;
         hb_registry_resolve(a, &p->where[i]);
         if (p->where[i].available) {
@@ -71,7 +71,7 @@ static int select_traces(const hb_config *cfg, const hb_plan_filter *flt, hb_pla
     p->trace_names = calloc(all.paths.n + 1, sizeof *p->trace_names);
     for (size_t i = 0; i < all.paths.n; i++) {
         const char *name = all.names[i], *path = all.paths.v[i];
-        if (flt && flt->traces && !in_list(flt->traces, name) && !in_list(flt->traces, path))
+        if (flt && flt->traces && !hb_filter_match(flt->traces, name) && !hb_filter_match(flt->traces, path))
             continue;
         p->trace_names[p->traces.n] = strdup(name);
         hb_pathlist_add(&p->traces, path);

@@ -33,6 +33,9 @@ typedef struct hb_plan_filter {
  * list (malloc'd, or NULL) with ",more" appended, or a copy of more. */
 char *hb_filter_add(char *list, const char *more);
 
+/* True when name matches one of the comma-separated globs of list. */
+bool hb_filter_match(const char *list, const char *name);
+
 typedef struct hb_plan {
     const hb_config *cfg;
     hb_alloc_where *where;   /* per allocator of cfg                   */

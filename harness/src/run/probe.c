@@ -6,7 +6,6 @@
 #include "run/probe.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,18 +94,6 @@ static void alloc_names(const hb_config *cfg, char *out, size_t len)
         n += (size_t)snprintf(out + n, len - n, "%s%s", i ? ", " : "", cfg->allocs[i].name);
 }
 
-/* True when name matches one of the comma-separated globs of list, as
- * the plan's filter reads them. */
-static bool matches_filter(const char *list, const char *name)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", list);
-    for (char *save, *g = strtok_r(buf, ",", &save); g; g = strtok_r(NULL, ",", &save))
-        if (fnmatch(g, name, 0) == 0)
-            return true;
-    return false;
-}
-
 /* A run without cells would leave an empty folder and move results/latest
  * to it: a filter that selects no allocator is a mistake to name. */
 static int check_selection(const hb_plan *p, const char *filter, hb_errs *errs)
@@ -119,7 +106,7 @@ static int check_selection(const hb_plan *p, const char *filter, hb_errs *errs)
     if (filter) {
         bool any = false;
         for (size_t i = 0; i < cfg->nallocs; i++)
-            any = any || matches_filter(filter, cfg->allocs[i].name);
+            any = any || hb_filter_match(filter, cfg->allocs[i].name);
         hb_errs_add(errs, "heapbench bench: --filter-allocator '%s': expected it to match %s "
                     "of the allocators (%s)", filter, any ? "an installed one" : "one", names);
     } else {
