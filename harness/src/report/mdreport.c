@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report/facts.h"
+#include "util/stats.h"
 
 /* A results field in a table cell: '|' would end the cell. */
 static void cell_text(FILE *f, const char *s)
@@ -61,6 +62,32 @@ static void distinct(const hb_run *r, const char *col, char *out, size_t len)
         snprintf(out, len, "not in these results");
 }
 
+/* A numeric column over the chosen ok rows as "LO to HI (median M, N
+ * cells)": a figure each cell measures anew reads better as its spread
+ * than as a list of every value. */
+static void spread(const hb_run *r, const char *col, const char *fmt, char *out, size_t len)
+{
+    double v[4096];
+    size_t n = 0;
+    for (size_t i = 0; i < r->t.nrows && n < sizeof v / sizeof v[0]; i++) {
+        const char *x = hb_run_field(r, i, col);
+        if (r->row_a[i] < 0 || r->row_t[i] < 0 || !*x ||
+            strcmp(hb_run_field(r, i, "status"), "ok"))
+            continue;
+        v[n++] = strtod(x, NULL);
+    }
+    if (!n) {
+        snprintf(out, len, "not in these results");
+        return;
+    }
+    double med = hb_median(v, n); /* sorts */
+    char lo[32], hi[32], md[32];
+    snprintf(lo, sizeof lo, fmt, v[0]);
+    snprintf(hi, sizeof hi, fmt, v[n - 1]);
+    snprintf(md, sizeof md, fmt, med);
+    snprintf(out, len, "%s to %s (median %s, %zu cells)", lo, hi, md, n);
+}
+
 static void traces_caveat(FILE *f, const hb_run *r)
 {
     size_t used = 0, left = 0;
@@ -103,11 +130,12 @@ static void method_section(FILE *f, const hb_run *r)
     fprintf(f, "- **Clock**: %s; ", v);
     distinct(r, "clock_step_ns", v, sizeof v);
     fprintf(f, "step (ns): %s; ", v);
-    distinct(r, "clock_overhead_ns", v, sizeof v);
-    fprintf(f, "overhead subtracted (ns): %s. Percentiles are multiples of the step.\n", v);
-    distinct(r, "throughput_passes", v, sizeof v);
-    fprintf(f, "- **Throughput**: operations per second of the untimed replay; passes per "
-            "cell: %s (one pass when not in these results).\n", v);
+    spread(r, "clock_overhead_ns", "%.2f", v, sizeof v);
+    fprintf(f, "overhead subtracted (ns): %s, calibrated in each cell. Percentiles are "
+            "multiples of the step.\n", v);
+    spread(r, "throughput_passes", "%.0f", v, sizeof v);
+    fprintf(f, "- **Throughput**: operations per second of the untimed replay, the median "
+            "of its passes; passes per cell: %s.\n", v);
     distinct(r, "footprint_source", v, sizeof v);
     fprintf(f, "- **Utilization**: peak live bytes / peak footprint; footprint methods in "
             "these rows: %s. %s\n\n", v, strchr(v, ',') ? "Different methods are not strictly "
