@@ -80,10 +80,51 @@ static void test_system_allocators(void)
         CHECK(exit_code(run(args)) == 0);
         CHECK(!strncmp(out, names[i], strlen(names[i])));
         CHECK_STR_CONTAINS(out, ",cli,1,ok,,14,");
-        CHECK_EQ_U(fields(out), 88);
+        CHECK_EQ_U(fields(out), 89);
         if (strstr(out, ",ok,") == NULL)
             fprintf(stderr, "  %s: %s%s", names[i], out, err);
     }
+}
+
+/* The last column says what became of the allocator's purge timers. */
+static const char *last_field(const char *s)
+{
+    const char *nl = strchr(s, '\n'), *c = s;
+    for (const char *p = s; *p && p != nl; p++)
+        if (*p == ',')
+            c = p + 1;
+    return c;
+}
+
+static void test_purge_timers(void)
+{
+    const char *glibc[] = { "run", "--csv", "--timing", "throughput", "glibc", trace_path, NULL };
+    CHECK(exit_code(run(glibc)) == 0);
+    CHECK(!strncmp(last_field(out), "none\n", 5));
+    const char *bad[] = { "run", "--purge-timers", "sometimes", "glibc", trace_path, NULL };
+    CHECK(exit_code(run(bad)) == 2);
+    CHECK_STR_CONTAINS(err, "frozen or live");
+    hb_alloc_spec spec = { .name = (char *)"jemalloc" };
+    hb_alloc_where where;
+    hb_registry_resolve(&spec, &where);
+    if (!where.available) {
+        fprintf(stderr, "  jemalloc: not installed, skipped\n");
+        return;
+    }
+    /* jemalloc's arenas decay on timers: held by default, live on request,
+     * through the isolated child and without it. */
+    const char *held[] = { "run", "--csv", "--timing", "throughput", "jemalloc", trace_path,
+                           NULL };
+    CHECK(exit_code(run(held)) == 0);
+    CHECK(!strncmp(last_field(out), "frozen\n", 7));
+    const char *live[] = { "run", "--csv", "--timing", "throughput", "--purge-timers", "live",
+                           "jemalloc", trace_path, NULL };
+    CHECK(exit_code(run(live)) == 0);
+    CHECK(!strncmp(last_field(out), "live\n", 5));
+    const char *inproc[] = { "run", "--csv", "--no-isolate", "--timing", "throughput",
+                             "--purge-timers", "live", "jemalloc", trace_path, NULL };
+    CHECK(exit_code(run(inproc)) == 0);
+    CHECK(!strncmp(last_field(out), "live\n", 5));
 }
 
 static void test_header_name_rep(void)
@@ -116,7 +157,7 @@ static void test_load_error_row_and_exit_1(void)
     const char *args[] = { "run", "--csv", "--no-cache", "/nonexistent/x.so", trace_path, NULL };
     CHECK(exit_code(run(args)) == 1);
     CHECK(!strncmp(out, "x,cli,1,load-error,", 19));
-    CHECK_EQ_U(fields(out), 88);
+    CHECK_EQ_U(fields(out), 89);
     CHECK_STR_CONTAINS(err, "/nonexistent/x.so");
 }
 
@@ -239,6 +280,7 @@ int main(void)
     close(fd);
     RUN(test_system_allocators);
     RUN(test_glibc_heap_is_clean);
+    RUN(test_purge_timers);
     RUN(test_header_name_rep);
     RUN(test_lab_form_and_human_report);
     RUN(test_load_error_row_and_exit_1);

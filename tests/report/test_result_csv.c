@@ -30,9 +30,9 @@ static const char *expected_header =
     "throughput_ci95_ops_s,"
     "footprint_resident_bytes,footprint_reserved_bytes,footprint_reserved_method,"
     "footprint_stats_bytes,footprint_stats_method,utilization_reserved,footprint_end_bytes,"
-    "frag_internal_bytes,frag_external_bytes,frag_jw1,frag_jw2,frag_jw3,frag_jw4";
+    "frag_internal_bytes,frag_external_bytes,frag_jw1,frag_jw2,frag_jw3,frag_jw4,purge_timers";
 
-#define NFIELDS 88
+#define NFIELDS 89
 
 static char row[4096];
 

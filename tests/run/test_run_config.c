@@ -128,6 +128,25 @@ static void test_bad_timing(void)
                  "timing: expected per-op, throughput or both, got 'sometimes'");
 }
 
+/* purge_timers: parsed, defaulted, checked, and handed to every cell. */
+static void test_purge_timers(void)
+{
+    static const char live[] = "allocators: [glibc]\ntraces: [x.trace]\npurge_timers: live\n";
+    static const char none[] = "allocators: [glibc]\ntraces: [x.trace]\n";
+    static const char bad[] = "allocators: [glibc]\ntraces: [x.trace]\npurge_timers: often\n";
+    hb_config c;
+    char err[1024] = "";
+    REQUIRE(hb_config_parse("t.yaml", live, strlen(live), &c, err, sizeof err) == 0);
+    CHECK(!strcmp(c.purge_timers, "live"));
+    hb_config_free(&c);
+    REQUIRE(hb_config_parse("t.yaml", none, strlen(none), &c, err, sizeof err) == 0);
+    CHECK(c.purge_timers[0] == '\0');
+    hb_config_free(&c);
+    CHECK(hb_config_parse("t.yaml", bad, strlen(bad), &c, err, sizeof err) == -1);
+    CHECK_STR_CONTAINS(err, "t.yaml:3:15:");
+    CHECK_STR_CONTAINS(err, "purge_timers: expected frozen or live, got 'often'");
+}
+
 static void test_missing_traces(void)
 {
     expect_error(CFG("no_traces.yaml"), "no_traces.yaml:1:1:", "expected a traces: list");
@@ -303,6 +322,7 @@ int main(void)
     RUN(test_duplicate_allocator);
     RUN(test_bad_timing);
     RUN(test_missing_traces);
+    RUN(test_purge_timers);
     RUN(test_zero_repetitions);
     RUN(test_missing_file);
     RUN(test_syntax_error);

@@ -49,13 +49,14 @@ typedef struct run_args {
     double timeout_s;       /* 0: not given                      */
     unsigned passes, latency_passes; /* 0: the replay's defaults */
     double min_time_s, max_time_s;
-    const char *pass_arg[4]; /* --passes .. --latency-passes as given, for the child */
+    bool live_timers;        /* --purge-timers live                      */
+    const char *pass_arg[5]; /* --passes .. --purge-timers as given, for the child */
     const char *series;     /* --series FILE                     */
 } run_args;
 
 /* The options of repeated passes (docs/metrics.md), in pass_arg order. */
-static const char *const pass_opt[4] = { "--passes", "--min-time", "--max-time",
-                                         "--latency-passes" };
+static const char *const pass_opt[5] = { "--passes", "--min-time", "--max-time",
+                                         "--latency-passes", "--purge-timers" };
 
 static void usage(FILE *f)
 {
@@ -86,6 +87,9 @@ static void usage(FILE *f)
         "  --max-time DURATION   no new timed pass after this much (default 2s)\n"
         "  --latency-passes N    latency passes, 1 to 16 (default 3)\n"
         "  --series FILE         write the memory-over-time series (CSV) to FILE\n"
+        "  --purge-timers MODE   frozen (default): hold back the allocator's wall-clock\n"
+        "                        purge timers while the footprint is measured, so it is\n"
+        "                        repeatable; live: leave them running (docs/metrics.md)\n"
         "  --symbols ROLE=NAME,... the lab-report functions to bind: roles create,\n"
         "                        alloc, free, destroy (default: the contract's names)\n"
         "  --check               validation mode: one untimed replay that checks every\n"
@@ -180,6 +184,12 @@ static int valued(run_args *a, int c, const char *v)
         a->pass_arg[c == 'm' ? 1 : 2] = v;
         return 0;
     case 's': a->series = v; return 0;
+    case 'u':
+        if (strcmp(v, "frozen") && strcmp(v, "live"))
+            return bad_value("purge-timers", "frozen or live", v);
+        a->live_timers = !strcmp(v, "live");
+        a->pass_arg[4] = v;
+        return 0;
     case 'K':
         if (!*v || strspn(v, "0123456789") != strlen(v) || !strtoull(v, NULL, 10))
             return bad_value("check-every", "a positive whole number", v);
@@ -213,6 +223,7 @@ static const struct option longopts[] = {
     { "max-time", required_argument, NULL, 'M' },
     { "latency-passes", required_argument, NULL, 'L' },
     { "series", required_argument, NULL, 's' }, { "check", no_argument, NULL, 'k' },
+    { "purge-timers", required_argument, NULL, 'u' },
     { "check-every", required_argument, NULL, 'K' },
     { "symbols", required_argument, NULL, 'S' },
     { "help", no_argument, NULL, 'h' },       { 0, 0, 0, 0 },
@@ -330,7 +341,7 @@ static int run_cell(const run_args *a, const hb_trace *t)
     hb_replay_cfg cfg = { .timing = a->timing, .options = a->opts, .limit = a->limit,
                           .passes = a->passes, .min_time_s = a->min_time_s,
                           .max_time_s = a->max_time_s, .latency_passes = a->latency_passes,
-                          .series_path = a->series };
+                          .series_path = a->series, .live_timers = a->live_timers };
     if (!a->csv)
         print_about(l);
     if (!a->csv && a->check)
@@ -410,7 +421,7 @@ static void child_argv(const run_args *a, argv_list *l)
         push(l, "--timing"), push(l, a->timing_arg);
     if (a->no_cache)
         push(l, "--no-cache");
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 5; k++)
         if (a->pass_arg[k])
             push(l, pass_opt[k]), push(l, a->pass_arg[k]);
     if (a->series)

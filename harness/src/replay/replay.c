@@ -127,12 +127,15 @@ static bool stop_after(const hb_result *r)
  * resident of its heap (the harness's few live blocks) is counted as the
  * allocator's, so no byte of the trace can land in memory the meter does
  * not see. */
-static void start_meter(pass_env *e, hb_meter *mt)
+static void start_meter(pass_env *e, hb_meter *mt, hb_result *r)
 {
     memset(mt, 0, sizeof *mt);
     mt->anon = &e->anon;
+    static const char *const timers[] = { "none", "frozen", "live" };
     if (hb_heapstats_find(&e->hs, e->l))
         mt->hs = &e->hs;
+    snprintf(r->purge_timers, sizeof r->purge_timers, "%s",
+             timers[hb_heapstats_freeze(&e->hs, !e->cfg->live_timers)]);
     mt->harness_heap = UINT64_MAX;
     if (e->hs.own_libc) {
         malloc_trim(0);
@@ -162,7 +165,7 @@ static int pass_measure(pass_env *e, hb_meter *mt, hb_result *r, char *err, size
         snprintf(err, errlen, "cannot open /proc/self/statm");
         return -1;
     }
-    start_meter(e, mt);
+    start_meter(e, mt, r);
     e->heap = hb_loaded_create(e->l, hb_osmem_source(e->mem), e->cfg->options, err, errlen);
     if (!e->heap)
         return -1;
@@ -177,6 +180,7 @@ static int pass_measure(pass_env *e, hb_meter *mt, hb_result *r, char *err, size
                    (unsigned long long)P.failed, P.first_failed, line_of(e->t, P.first_failed));
     run_check(&P, r, "at the end of the trace");
     end_pass(e, &P, r);
+    hb_heapstats_thaw(&e->hs);
     run_check(&P, r, "after freeing the blocks left live");
     return 0;
 }

@@ -60,6 +60,8 @@ typedef struct hb_replay_cfg {
     double max_time_s;      /* no new pass after this; 0: HB_DEFAULT_MAX_TIME_S */
     unsigned latency_passes;/* 0: HB_DEFAULT_LATENCY_PASSES                    */
     const char *series_path;/* memory-over-time CSV to write, or NULL          */
+    bool live_timers;       /* leave the allocator's purge timers running in
+                               the measuring pass (default: held back)        */
 } hb_replay_cfg;
 
 /*

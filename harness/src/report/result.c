@@ -48,7 +48,7 @@ const char *hb_csv_header(void)
            "footprint_resident_bytes,footprint_reserved_bytes,footprint_reserved_method,"
            "footprint_stats_bytes,footprint_stats_method,utilization_reserved,"
            "footprint_end_bytes,frag_internal_bytes,frag_external_bytes,"
-           "frag_jw1,frag_jw2,frag_jw3,frag_jw4";
+           "frag_jw1,frag_jw2,frag_jw3,frag_jw4,purge_timers";
 }
 
 /* A text field may hold neither the separator nor a line break: cleaned
@@ -140,6 +140,7 @@ static void put_memory_more(FILE *f, const hb_result *r, bool fp)
     put_opt_u64(f, fp, r->frag_external);
     for (int i = 0; i < 4; i++)
         put_opt_dbl(f, fp, "%.4f", r->jw[i]);
+    put_opt_text(f, fp && r->purge_timers[0], r->purge_timers);
 }
 
 void hb_csv_write_row(FILE *f, const hb_result *r)

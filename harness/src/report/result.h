@@ -65,6 +65,7 @@ typedef struct hb_result {
     uint64_t frag_internal;    /* usable - requested at peak live (HB_NONE) */
     uint64_t frag_external;    /* resident - usable at peak live (HB_NONE) */
     double jw[4];              /* Johnstone-Wilson #1..#4 (NaN: undefined) */
+    char purge_timers[8];      /* "frozen", "live" or "none" (heapstats.h) */
     uint64_t harness_heap;     /* own glibc: bytes the harness had in use in
                                   its heap at the zero (HB_NONE: other) */
 

@@ -11,7 +11,7 @@
 
 static const char *const top_keys[] = { "allocators", "traces", "repetitions", "arena",
                                         "timing", "timeout", "optional", "passes",
-                                        "min_time", "max_time", "latency_passes", "check",
+                                        "min_time", "max_time", "latency_passes", "purge_timers", "check",
                                         NULL };
 static const char *const alloc_keys[] = { "name", "path", "options", "arena", "max_ops",
                                           "symbols",
@@ -264,6 +264,19 @@ static int read_timing(hb_yaml *y, yaml_node_t *n, hb_config *c)
     return 0;
 }
 
+/* A word that must be one of two. */
+static int read_choice(hb_yaml *y, yaml_node_t *n, const char *key, const char *one,
+                       const char *other, char *out, size_t len)
+{
+    const char *s;
+    if (hb_yaml_string(y, n, key, &s))
+        return -1;
+    if (strcmp(s, one) && strcmp(s, other))
+        return hb_yaml_fail(y, n, "%s: expected %s or %s, got '%s'", key, one, other, s);
+    snprintf(out, len, "%s", s);
+    return 0;
+}
+
 static int read_repetitions(hb_yaml *y, yaml_node_t *n, hb_config *c)
 {
     uint64_t reps;
@@ -302,6 +315,9 @@ static void read_passes(reader *r, yaml_node_t *root)
         ok(r, hb_yaml_duration(y, n, "min_time", &c->min_time_s));
     if ((n = hb_yaml_get(y, root, "max_time")))
         ok(r, hb_yaml_duration(y, n, "max_time", &c->max_time_s));
+    if ((n = hb_yaml_get(y, root, "purge_timers")))
+        ok(r, read_choice(y, n, "purge_timers", "frozen", "live", c->purge_timers,
+                          sizeof c->purge_timers));
 }
 
 static void read_scalars(reader *r, yaml_node_t *root)

@@ -53,6 +53,7 @@ typedef struct hb_config {
     unsigned latency_passes;/* 0: not set                                 */
     double min_time_s;      /* least seconds of throughput; < 0: not set  */
     double max_time_s;      /* no new pass after; < 0: not set            */
+    char purge_timers[8];   /* "", "frozen" or "live"                     */
 } hb_config;
 
 #define HB_CONFIG_DEFAULT_FILE "bench.yaml"

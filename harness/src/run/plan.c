@@ -185,6 +185,10 @@ static void pass_args(argv_builder *b, const hb_config *cfg)
         arg(b, "--max-time");
         arg(b, v);
     }
+    if (cfg->purge_timers[0]) {
+        arg(b, "--purge-timers");
+        arg(b, cfg->purge_timers);
+    }
 }
 
 char **hb_plan_argv(const hb_plan *p, const hb_cell *c)
