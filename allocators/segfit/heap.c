@@ -49,6 +49,27 @@ void sf_heap_destroy(sf_heap *h)
 }
 
 /*
+ * The heap grows by delta bytes.  Growing back into what the last trim gave
+ * away means that trim was churn: the pages are faulted in again (and
+ * zeroed by the kernel) and the grow and trim calls were paid for nothing.
+ * So, when the trim threshold is dynamic, it rises to twice what was
+ * grown again since that trim, bounded by what the trim gave and by
+ * SF_DYN_TRIM_MAX; the next time, that much free top stays.  A program
+ * that trims and never grows back keeps the threshold it had.
+ */
+static void note_growth(sf_heap *h, size_t delta)
+{
+    if (!h->trim_given)
+        return;
+    size_t again = delta < h->trim_given ? delta : h->trim_given;
+    h->trim_given -= again;
+    h->trim_regrown += again;
+    size_t want = h->trim_regrown < SF_DYN_TRIM_MAX / 2 ? 2 * h->trim_regrown : SF_DYN_TRIM_MAX;
+    if (h->dynamic_trim && h->trim_threshold < want)
+        h->trim_threshold = want;
+}
+
+/*
  * Adds at least size bytes at the top and returns them as one free block
  * (not in any list), merged with the last block if that was free.  Grows by
  * at least grow_step so a run of small mallocs does not call grow each time.
@@ -69,6 +90,7 @@ sf_block *sf_grow(sf_heap *h, size_t size)
         h->src.grow(h->src.ctx, -(intptr_t)delta);
         return NULL;
     }
+    note_growth(h, delta);
     sf_block *b = s;
     size_t bsize = delta;
     size_t prev_flag = s->head & SF_PREV_FREE;
@@ -97,6 +119,7 @@ bool sf_grow_top(sf_heap *h, sf_block *last, size_t size)
         h->src.grow(h->src.ctx, -(intptr_t)delta);
         return false;
     }
+    note_growth(h, delta);
     last->head = size | (last->head & SF_PREV_FREE);
     h->sentinel = sf_at(last, size);
     h->sentinel->head = 0;
@@ -116,6 +139,12 @@ void sf_trim(sf_heap *h, sf_block *last)
     if (size > h->trim_threshold && size > keep && h->src.grow(h->src.ctx, 0) == region_end(h)) {
         size_t release = size - keep;
         if (h->src.grow(h->src.ctx, -(intptr_t)release)) {
+            /* Trims with no growth between them add up (freeing a
+             * whole phase trims many times); growth in between starts
+             * a new count. */
+            if (h->trim_regrown)
+                h->trim_given = h->trim_regrown = 0;
+            h->trim_given += release;
             h->sentinel = sf_at(last, keep);
             h->sentinel->head = 0;
             sf_set_free(last, keep, last->head & SF_PREV_FREE);

@@ -96,14 +96,21 @@ typedef struct sf_heap {
     sf_block *sentinel;  /* size-0 in-use header at the end; brk after it */
     size_t mmap_threshold;
     bool dynamic_threshold; /* raised by freed mappings (no option given)  */
-    bool dynamic_trim;   /* trim follows the raised threshold (no option)  */
+    bool dynamic_trim;   /* trim follows the raised threshold and re-growth
+                            after a trim (no option)                      */
     size_t grow_step;
     size_t trim_threshold;
+    size_t trim_given;   /* bytes the last trim gave back not yet grown again */
+    size_t trim_regrown; /* bytes grown again since the last trim         */
     sf_map_entry *maps;  /* open-addressing set of mapped blocks          */
     size_t map_slots;    /* power of two, or 0 before the first one      */
     size_t map_live;
     size_t map_used;     /* live + tombstones                             */
 } sf_heap;
+
+/* The trim threshold rises no higher than this by itself (glibc's bound:
+ * twice its largest dynamic mmap threshold). */
+#define SF_DYN_TRIM_MAX ((size_t)64 << 20)
 
 /* ---- blocks -------------------------------------------------------------- */
 

@@ -260,6 +260,41 @@ static void test_trim_gives_memory_back(void)
     close_heap(&f);
 }
 
+/* A trim followed by growth back over the same ground was churn: the trim
+ * threshold rises, and the next such round keeps its pages (no grow()
+ * call, the break stays).  A trim set by option does not move. */
+static void test_regrowth_after_trim_raises_trim(void)
+{
+    for (int fixed = 0; fixed < 2; fixed++) {
+        fixture f;
+        REQUIRE(open_heap(&f, fixed ? "trim=256k" : NULL));
+        const hb_osmem_stats *st = hb_osmem_stats_of(f.mem);
+        void *p[64];
+        size_t brk = 0;
+        uint64_t grows = 0;
+        for (int round = 0; round < 3; round++) {
+            if (round == 2) {
+                brk = st->brk_bytes;
+                grows = st->grow_calls;
+            }
+            for (int i = 0; i < 64; i++)
+                REQUIRE((p[i] = f.a->malloc(f.heap, 16000)));
+            for (int i = 0; i < 64; i++)
+                CHECK_EQ_U(f.a->free(f.heap, p[i]), HB_FREE_OK);
+        }
+        if (fixed) {
+            CHECK_EQ_U(((sf_heap *)f.heap)->trim_threshold, 256 << 10);
+            CHECK(st->grow_calls > grows);
+        } else {
+            CHECK(((sf_heap *)f.heap)->trim_threshold >= 64 * 16000);
+            CHECK_EQ_U(st->grow_calls, grows);
+            CHECK_EQ_U(st->brk_bytes, brk);
+        }
+        CHECK(heap_ok(&f));
+        close_heap(&f);
+    }
+}
+
 /* ---- check() ------------------------------------------------------------- */
 
 /* One word of a boundary tag, a list link or a bitmap is broken, as an
@@ -327,6 +362,7 @@ int main(void)
     RUN(test_realloc_in_place);
     RUN(test_parked_blocks_merge_before_growth);
     RUN(test_trim_gives_memory_back);
+    RUN(test_regrowth_after_trim_raises_trim);
     RUN(test_check_reports_damage);
     return check_summary();
 }
