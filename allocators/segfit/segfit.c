@@ -282,13 +282,21 @@ static bool extend(sf_heap *h, sf_block *b, size_t size)
     return false;
 }
 
+/* The old block goes back without adapt_threshold: a block that moves to
+ * grow was not given up for one of its size (glibc's realloc leaves the
+ * threshold alone too).  Raising the threshold for every step of a
+ * doubling buffer would pull the next, larger steps into the heap, where
+ * each leaves a hole of the size before. */
 static void *move_block(sf_heap *h, void *p, size_t old_usable, size_t n)
 {
     void *q = sf_malloc(h, n);
     if (!q)
         return NULL;
     memcpy(q, p, old_usable < n ? old_usable : n);
-    sf_free(h, p);
+    if (sf_in_heap(h, p))
+        sf_free(h, p);
+    else
+        sf_large_free(h, p);
     return q;
 }
 

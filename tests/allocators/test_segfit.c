@@ -128,6 +128,29 @@ static void test_freed_mapping_raises_threshold(void)
     close_heap(&f);
 }
 
+/* A mapped block that moves because realloc grows it leaves the threshold
+ * alone (a growing buffer is not asking again for the size it had); only
+ * free raises it. */
+static void test_realloc_keeps_threshold(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    sf_heap *h = f.heap;
+    char *p = f.a->malloc(f.heap, 300 << 10);
+    REQUIRE(p);
+    memset(p, 'r', 300 << 10);
+    for (size_t n = 600 << 10; n <= (size_t)5 << 20; n *= 2) {
+        REQUIRE((p = f.a->realloc(f.heap, p, n)));
+        CHECK(p[0] == 'r' && p[(300 << 10) - 1] == 'r');
+        CHECK((uintptr_t)p >= (uintptr_t)h->sentinel || (uintptr_t)p < (uintptr_t)h->first);
+        CHECK_EQ_U(h->mmap_threshold, THRESHOLD);
+    }
+    CHECK_EQ_U(f.a->free(f.heap, p), HB_FREE_OK);
+    CHECK(h->mmap_threshold > THRESHOLD);
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+}
+
 /* The raised threshold lifts the trim threshold with it: a heap block of
  * the raised size freed at the top keeps its pages for the next one, so
  * the break does not move and no grow() call is made. */
@@ -357,6 +380,7 @@ int main(void)
     RUN(test_large_blocks_are_mapped);
     RUN(test_threshold_option);
     RUN(test_freed_mapping_raises_threshold);
+    RUN(test_realloc_keeps_threshold);
     RUN(test_raised_threshold_raises_trim);
     RUN(test_own_class_close_fit);
     RUN(test_realloc_in_place);
