@@ -19,7 +19,6 @@
 /*
  * Turns the free block b (in no list, size >= size) into an in-use block of
  * size bytes; a tail big enough to be a block becomes a free block again.
- * b's PREV_FREE flag is kept: aligned_alloc may have freed the bytes below.
  */
 static void use_block(sf_heap *h, sf_block *b, size_t size)
 {
@@ -39,12 +38,15 @@ static void release(sf_heap *h, sf_block *b);
 
 /* Parks a freed small block; false when its quick list is full or when
  * it has a free neighbour: a block that would merge merges at once, so
- * parking never keeps two free spaces apart. */
+ * parking never keeps two free spaces apart.  A block next to the top is
+ * parked (the top is not a free block): it comes back at once for the
+ * next request of its size, and measured footprints were lower so. */
 static bool quick_push(sf_heap *h, sf_block *b)
 {
     size_t i = sf_size(b) >> 4;
+    sf_block *n = sf_next(b);
     if (i >= SF_QUICK_SLOTS || h->quick_count[i] >= SF_QUICK_DEPTH ||
-        (b->head & SF_PREV_FREE) || sf_is_free(sf_next(b)))
+        (b->head & SF_PREV_FREE) || sf_is_free(n))
         return false;
     assert(!sf_is_free(b) && !(b->head & SF_CACHED) && h->quick[i] != b);
     b->head |= SF_CACHED;
@@ -115,31 +117,50 @@ static sf_block *own_class_fit(const sf_heap *h, size_t size)
     return best;
 }
 
-/* A free block of at least size bytes taken out of its list, or NULL.
- * From a page up the request's own class is tried first (where the splits
- * of large blocks fragment most); smaller requests, whose classes are
- * narrow, look there only before the region would grow, and then parked
- * blocks are merged back and both searches tried again. */
+/* Whether the top, room bytes long, comes before the free block b in the
+ * search order of the classes (so a top that would be filed no higher
+ * than b is carved instead, and b stays whole), as if the top were a
+ * free block at the head of its list. */
+static bool top_before(size_t room, const sf_block *b)
+{
+    unsigned tfl, tsl, bfl, bsl;
+    sf_mapping(room, &tfl, &tsl);
+    sf_mapping(sf_size(b), &bfl, &bsl);
+    return tfl < bfl || (tfl == bfl && tsl <= bsl);
+}
+
+/* An in-use block of at least size bytes, or NULL.  From a page up the
+ * request's own class is tried first (where the splits of large blocks
+ * fragment most), then the classes above it; the top takes its turn as if
+ * it were a block of its class.  Smaller requests look in their own class
+ * only before the region would grow, and then parked blocks are merged
+ * back and everything is tried again. */
 static sf_block *take_fit(sf_heap *h, size_t size)
 {
     unsigned fl, sl;
     sf_mapping_search(size, &fl, &sl);
+    size_t room = sf_top_room(h);
     sf_block *b = size >= SF_OWN_CLASS_FIRST ? own_class_fit(h, size) : NULL;
-    if (!b)
-        b = sf_find(h, fl, sl);
+    if (b && room >= size && room < sf_size(b))
+        return sf_carve(h, size); /* the top is the closer fit */
+    if (!b && (b = sf_find(h, fl, sl)) == NULL && room >= size)
+        return sf_carve(h, size);
+    if (b && room >= size && top_before(room, b))
+        return sf_carve(h, size);
     if (!b)
         b = own_class_fit(h, size);
     if (!b && quick_flush(h) && !(b = sf_find(h, fl, sl)))
         b = own_class_fit(h, size);
-    if (b)
-        sf_list_remove(h, b);
-    else
-        b = sf_grow(h, size);
+    if (!b)
+        return sf_grow(h, size);
+    sf_list_remove(h, b);
+    use_block(h, b, size);
     return b;
 }
 
-/* free's five steps: mark free, merge with the previous block, merge with
- * the next, then give the top back or file the block in its list. */
+/* free's steps: merge with the previous block, merge with the next, then
+ * join the top (which may give memory back) or mark the block free and
+ * file it in its list. */
 static void release(sf_heap *h, sf_block *b)
 {
     size_t size = sf_size(b);
@@ -152,12 +173,14 @@ static void release(sf_heap *h, sf_block *b)
     if (sf_is_free(n)) {
         sf_list_remove(h, n);
         size += sf_size(n);
+        n = sf_at(b, size);
+    }
+    if (n == h->sentinel) {
+        sf_trim(h, b);
+        return;
     }
     sf_set_free(b, size, 0);
-    if (sf_at(b, size) == h->sentinel)
-        sf_trim(h, b);
-    else
-        sf_list_insert(h, b);
+    sf_list_insert(h, b);
 }
 
 static void *heap_malloc(sf_heap *h, size_t n)
@@ -170,7 +193,6 @@ static void *heap_malloc(sf_heap *h, size_t n)
         return sf_payload(b);
     if (!(b = take_fit(h, size)))
         return NULL;
-    use_block(h, b, size);
     return sf_payload(b);
 }
 
@@ -252,8 +274,8 @@ static void absorb_next(sf_heap *h, sf_block *b)
 
 /*
  * Grows an in-use block in place: into a free or parked next block that is
- * large enough, or past the top of the region when b (alone or with a free next
- * block) is the last block.  On failure b is as it was.
+ * large enough, or into the top when b is the last block (growing the
+ * region if need be).  On failure b is as it was.
  */
 static bool extend(sf_heap *h, sf_block *b, size_t size)
 {
@@ -265,21 +287,12 @@ static bool extend(sf_heap *h, sf_block *b, size_t size)
         shrink(h, b, size);
         return true;
     }
-    if (n != h->sentinel && !sf_is_free(n))
-        return false;
-    if (n != h->sentinel && old + sf_size(n) >= size) {
+    if (sf_is_free(n) && old + sf_size(n) >= size) {
         absorb_next(h, b);
         shrink(h, b, size);
         return true;
     }
-    if (n != h->sentinel && sf_next(n) != h->sentinel)
-        return false;
-    if (n != h->sentinel)
-        absorb_next(h, b);
-    if (sf_grow_top(h, b, size))
-        return true;
-    shrink(h, b, old);
-    return false;
+    return n == h->sentinel && sf_grow_top(h, b, size);
 }
 
 /* The old block goes back without adapt_threshold: a block that moves to
@@ -356,7 +369,7 @@ static void *sf_calloc(void *heap, size_t nmemb, size_t size)
 /*
  * Over-allocates by align + SF_MIN_BLOCK, then frees the bytes below the
  * first aligned payload as a block of their own (so that gap is either 0 or
- * at least a minimum block) and the tail as usual.
+ * at least a minimum block) and the tail as a shrink does.
  */
 static void *sf_aligned_alloc(void *heap, size_t align, size_t n)
 {
@@ -378,15 +391,14 @@ static void *sf_aligned_alloc(void *heap, size_t align, size_t n)
     if (gap && gap < SF_MIN_BLOCK)
         gap += align;
     if (gap) {
-        size_t total = sf_size(b);
+        /* b's previous block is in use (it came from a list or the top) */
         sf_block *a = sf_at(b, gap);
-        a->head = total - gap;
+        a->head = sf_size(b) - gap;
         sf_set_free(b, gap, 0);
         sf_list_insert(h, b);
-        a->head |= SF_PREV_FREE | SF_FREE;
         b = a;
     }
-    use_block(h, b, size);
+    shrink(h, b, size);
     return sf_payload(b);
 }
 

@@ -93,7 +93,8 @@ typedef struct sf_heap {
     uint8_t quick_count[SF_QUICK_SLOTS];
     char *region;        /* where this heap's part of the region begins   */
     sf_block *first;     /* lowest block                                  */
-    sf_block *sentinel;  /* size-0 in-use header at the end; brk after it */
+    sf_block *sentinel;  /* size-0 in-use header after the last block     */
+    char *end;           /* the break: [sentinel + 16, end) is the top    */
     size_t mmap_threshold;
     bool dynamic_threshold; /* raised by freed mappings (no option given)  */
     bool dynamic_trim;   /* trim follows the raised threshold and re-growth
@@ -216,12 +217,32 @@ static inline sf_block *sf_find(const sf_heap *h, unsigned fl, unsigned sl)
     return h->lists[fl][hb_ctz64(sl_map)];
 }
 
+/* ---- the top --------------------------------------------------------------- */
+
+/* Bytes a block carved off the top may take (the sentinel's 16 bytes stay). */
+static inline size_t sf_top_room(const sf_heap *h)
+{
+    return (size_t)(h->end - (char *)h->sentinel) - SF_HDR;
+}
+
+/* An in-use block of size bytes (<= sf_top_room) where the sentinel was;
+ * the sentinel moves up behind it.  Only the new sentinel's head is
+ * written: its prev_size is the last word of the new block's payload. */
+static inline sf_block *sf_carve(sf_heap *h, size_t size)
+{
+    sf_block *b = h->sentinel;
+    b->head = size;
+    h->sentinel = sf_at(b, size);
+    h->sentinel->head = 0;
+    return b;
+}
+
 /* ---- across files ------------------------------------------------------------ */
 
 /* heap.c: the contiguous region */
 sf_heap *sf_heap_create(const hb_memsrc *src, size_t threshold, size_t grow, size_t trim);
 void sf_heap_destroy(sf_heap *h);
-sf_block *sf_grow(sf_heap *h, size_t size);
+sf_block *sf_grow(sf_heap *h, size_t size); /* carved, in use; NULL if the region cannot grow */
 bool sf_grow_top(sf_heap *h, sf_block *last, size_t size);
 void sf_trim(sf_heap *h, sf_block *last);
 bool sf_in_heap(const sf_heap *h, const void *p);

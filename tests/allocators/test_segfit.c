@@ -318,6 +318,31 @@ static void test_regrowth_after_trim_raises_trim(void)
     }
 }
 
+/* A request no free block fits is carved off the top; the last block
+ * freed joins the top again (it is not filed), and is carved again. */
+static void test_top_is_carved(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, "grow=64k"));
+    sf_heap *h = f.heap;
+    const hb_osmem_stats *st = hb_osmem_stats_of(f.mem);
+    char *a = f.a->malloc(f.heap, 2000);
+    REQUIRE(a);
+    uint64_t grows = st->grow_calls;
+    char *b = f.a->malloc(f.heap, 3000), *c = f.a->malloc(f.heap, 5000);
+    REQUIRE(b && c);
+    CHECK(b == a + 2016 && c == b + 3008);
+    CHECK_EQ_U(st->grow_calls, grows);
+    CHECK((char *)h->sentinel == c - 16 + 5008);
+    CHECK_EQ_U(f.a->free(f.heap, c), HB_FREE_OK);
+    CHECK((char *)h->sentinel == c - 16);
+    CHECK(!h->fl_bitmap);
+    CHECK_EQ_U(f.a->free(f.heap, c), HB_FREE_INVALID); /* no longer a block */
+    CHECK(f.a->malloc(f.heap, 4000) == c);
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+}
+
 /* ---- check() ------------------------------------------------------------- */
 
 /* One word of a boundary tag, a list link or a bitmap is broken, as an
@@ -387,6 +412,7 @@ int main(void)
     RUN(test_parked_blocks_merge_before_growth);
     RUN(test_trim_gives_memory_back);
     RUN(test_regrowth_after_trim_raises_trim);
+    RUN(test_top_is_carved);
     RUN(test_check_reports_damage);
     return check_summary();
 }
