@@ -24,8 +24,13 @@ static void use_block(sf_heap *h, sf_block *b, size_t size)
 {
     size_t have = sf_size(b), prev_flag = b->head & SF_PREV_FREE;
     if (have - size >= SF_MIN_BLOCK) {
+        size_t rest_size = have - size;
         sf_block *rest = sf_at(b, size);
-        sf_set_free(rest, have - size, 0);
+        rest->head = rest_size | SF_FREE;
+        /* b was free, so the block after it is flagged PREV_FREE already:
+         * only the footer changes, a store, with no load of that block's
+         * (likely cold) line. */
+        sf_at(rest, rest_size)->prev_size = rest_size;
         sf_list_insert(h, rest);
         b->head = size | prev_flag;
         return;

@@ -237,6 +237,50 @@ static inline sf_block *sf_carve(sf_heap *h, size_t size)
     return b;
 }
 
+/* ---- free's checks (inline: every free runs them) ----------------------------- */
+
+static inline bool sf_in_heap(const sf_heap *h, const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    return a >= (uintptr_t)h->first + SF_HDR && a < (uintptr_t)h->sentinel;
+}
+
+/*
+ * Decides from the boundary tags whether b is a block free() may release.
+ * Only the header words of b and its neighbours are read, and each is
+ * bounds-checked before it is used to find the next one, so a wild pointer
+ * into the heap cannot make free read outside it.  A "free" claim is
+ * believed only if the next block's footer agrees, which a stale header
+ * left inside a merged free block does not; a block parked in a quick list
+ * must look in use to its next neighbour.  Limit: a header forged by user
+ * data inside a live block with consistent neighbours cannot be told apart.
+ */
+static inline int sf_validate(const sf_heap *h, const sf_block *b)
+{
+    if ((uintptr_t)b & 15)
+        return HB_FREE_INVALID;
+    size_t size = sf_size(b);
+    size_t room = (size_t)((const char *)h->sentinel - (const char *)b);
+    if (size < SF_MIN_BLOCK || size > room || (b->head & 8) ||
+        (b->head & (SF_FREE | SF_CACHED)) == (SF_FREE | SF_CACHED))
+        return HB_FREE_INVALID;
+    const sf_block *n = sf_next(b);
+    bool next_says_free = (n->head & SF_PREV_FREE) && n->prev_size == size;
+    if (sf_is_free(b))
+        return next_says_free ? HB_FREE_DOUBLE : HB_FREE_INVALID;
+    if (n->head & SF_PREV_FREE)
+        return HB_FREE_INVALID;
+    if (b->head & SF_PREV_FREE) {
+        size_t before = (size_t)((const char *)b - (const char *)h->first);
+        if (b->prev_size < SF_MIN_BLOCK || b->prev_size > before || (b->prev_size & 15))
+            return HB_FREE_INVALID;
+        const sf_block *p = sf_prev(b);
+        if (!sf_is_free(p) || sf_size(p) != b->prev_size)
+            return HB_FREE_INVALID;
+    }
+    return b->head & SF_CACHED ? HB_FREE_DOUBLE : HB_FREE_OK;
+}
+
 /* ---- across files ------------------------------------------------------------ */
 
 /* heap.c: the contiguous region */
@@ -245,8 +289,6 @@ void sf_heap_destroy(sf_heap *h);
 sf_block *sf_grow(sf_heap *h, size_t size); /* carved, in use; NULL if the region cannot grow */
 bool sf_grow_top(sf_heap *h, sf_block *last, size_t size);
 void sf_trim(sf_heap *h, sf_block *last);
-bool sf_in_heap(const sf_heap *h, const void *p);
-int sf_validate(const sf_heap *h, const sf_block *b);
 
 /* large.c: one mapping per block */
 void *sf_large_alloc(sf_heap *h, size_t n, size_t align);
