@@ -122,16 +122,15 @@ static sf_block *own_class_fit(const sf_heap *h, size_t size)
     return best;
 }
 
-/* Whether the top, room bytes long, comes before the free block b in the
- * search order of the classes (so a top that would be filed no higher
- * than b is carved instead, and b stays whole), as if the top were a
- * free block at the head of its list. */
-static bool top_before(size_t room, const sf_block *b)
+/* Whether the top, room bytes long, comes before a free block of class
+ * (fl, sl) in the search order (so a top that would be filed no higher is
+ * carved instead, and the block stays whole), as if the top were a free
+ * block at the head of its list. */
+static bool top_before(size_t room, unsigned fl, unsigned sl)
 {
-    unsigned tfl, tsl, bfl, bsl;
+    unsigned tfl, tsl;
     sf_mapping(room, &tfl, &tsl);
-    sf_mapping(sf_size(b), &bfl, &bsl);
-    return tfl < bfl || (tfl == bfl && tsl <= bsl);
+    return tfl < fl || (tfl == fl && tsl <= sl);
 }
 
 /* An in-use block of at least size bytes, or NULL.  From a page up the
@@ -143,19 +142,27 @@ static bool top_before(size_t room, const sf_block *b)
 static sf_block *take_fit(sf_heap *h, size_t size)
 {
     unsigned fl, sl;
-    sf_mapping_search(size, &fl, &sl);
     size_t room = sf_top_room(h);
     sf_block *b = size >= SF_OWN_CLASS_FIRST ? own_class_fit(h, size) : NULL;
     if (b && room >= size && room < sf_size(b))
         return sf_carve(h, size); /* the top is the closer fit */
-    if (!b && (b = sf_find(h, fl, sl)) == NULL && room >= size)
-        return sf_carve(h, size);
-    if (b && room >= size && top_before(room, b))
-        return sf_carve(h, size);
-    if (!b)
+    if (!b) {
+        sf_mapping_search(size, &fl, &sl);
+        b = sf_find(h, &fl, &sl);
+        if (room >= size && (!b || top_before(room, fl, sl)))
+            return sf_carve(h, size);
+        if (b) { /* the common case: its class is known */
+            sf_list_unlink(h, b, fl, sl);
+            use_block(h, b, size);
+            return b;
+        }
         b = own_class_fit(h, size);
-    if (!b && quick_flush(h) && !(b = sf_find(h, fl, sl)))
-        b = own_class_fit(h, size);
+    }
+    if (!b && quick_flush(h)) {
+        sf_mapping_search(size, &fl, &sl);
+        if (!(b = sf_find(h, &fl, &sl)))
+            b = own_class_fit(h, size);
+    }
     if (!b)
         return sf_grow(h, size);
     sf_list_remove(h, b);

@@ -183,10 +183,9 @@ static inline void sf_list_insert(sf_heap *h, sf_block *b)
     h->sl_bitmap[fl] |= 1u << sl;
 }
 
-static inline void sf_list_remove(sf_heap *h, sf_block *b)
+/* Takes b out of list (fl, sl), which must be its class's. */
+static inline void sf_list_unlink(sf_heap *h, sf_block *b, unsigned fl, unsigned sl)
 {
-    unsigned fl, sl;
-    sf_mapping(sf_size(b), &fl, &sl);
     if (b->next_free)
         b->next_free->prev_free = b->prev_free;
     if (b->prev_free) {
@@ -201,20 +200,31 @@ static inline void sf_list_remove(sf_heap *h, sf_block *b)
     }
 }
 
-/* The first non-empty list at or above (fl, sl), or NULL. */
-static inline sf_block *sf_find(const sf_heap *h, unsigned fl, unsigned sl)
+static inline void sf_list_remove(sf_heap *h, sf_block *b)
 {
-    if (fl >= SF_FL_COUNT)
+    unsigned fl, sl;
+    sf_mapping(sf_size(b), &fl, &sl);
+    sf_list_unlink(h, b, fl, sl);
+}
+
+/* The head of the first non-empty list at or above (*fl, *sl), which
+ * *fl and *sl then name, or NULL. */
+static inline sf_block *sf_find(const sf_heap *h, unsigned *fl, unsigned *sl)
+{
+    unsigned f = *fl;
+    if (f >= SF_FL_COUNT)
         return NULL;
-    uint32_t sl_map = h->sl_bitmap[fl] & (~0u << sl);
+    uint32_t sl_map = h->sl_bitmap[f] & (~0u << *sl);
     if (!sl_map) {
-        uint64_t fl_map = fl + 1 < 64 ? h->fl_bitmap & (~(uint64_t)0 << (fl + 1)) : 0;
+        uint64_t fl_map = f + 1 < 64 ? h->fl_bitmap & (~(uint64_t)0 << (f + 1)) : 0;
         if (!fl_map)
             return NULL;
-        fl = hb_ctz64(fl_map);
-        sl_map = h->sl_bitmap[fl];
+        f = hb_ctz64(fl_map);
+        sl_map = h->sl_bitmap[f];
     }
-    return h->lists[fl][hb_ctz64(sl_map)];
+    *fl = f;
+    *sl = hb_ctz64(sl_map);
+    return h->lists[f][*sl];
 }
 
 /* ---- the top --------------------------------------------------------------- */
