@@ -286,16 +286,23 @@ static void absorb_next(sf_heap *h, sf_block *b)
 
 /*
  * Grows an in-use block in place: into a free or parked next block that is
- * large enough, or into the top when b is the last block (growing the
- * region if need be).  On failure b is as it was.
+ * large enough, or into the top when b is the last block, or the last but
+ * a parked one (growing the region if need be).  On failure b is as it
+ * was.
  */
 static bool extend(sf_heap *h, sf_block *b, size_t size)
 {
     size_t old = sf_size(b);
     sf_block *n = sf_next(b);
-    if ((n->head & SF_CACHED) && old + sf_size(n) >= size) {
+    if ((n->head & SF_CACHED) && (old + sf_size(n) >= size || sf_next(n) == h->sentinel)) {
+        /* A small block parked between b and the top must not make a
+         * growing buffer move (and hold old and new copies at once). */
         quick_unpark(h, n);
         b->head = (old + sf_size(n)) | (b->head & SF_PREV_FREE);
+        if (sf_size(b) < size && !sf_grow_top(h, b, size)) {
+            shrink(h, b, old); /* n's bytes join the top */
+            return false;
+        }
         shrink(h, b, size);
         return true;
     }

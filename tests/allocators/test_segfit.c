@@ -237,6 +237,15 @@ static void test_realloc_in_place(void)
     CHECK(grown && grown[59999] == 't');
     CHECK(hb_osmem_stats_of(f.mem)->brk_bytes > brk);
     CHECK(heap_ok(&f));
+    /* a small block parked between the last block and the top does not
+     * make it move */
+    char *small = f.a->malloc(f.heap, 100);
+    REQUIRE(small && small == grown + 100016); /* right after it */
+    CHECK_EQ_U(f.a->free(f.heap, small), HB_FREE_OK);
+    REQUIRE(sf_block_of(small)->head & SF_CACHED);
+    CHECK(f.a->realloc(f.heap, grown, 200000) == grown);
+    CHECK(grown[59999] == 't');
+    CHECK(heap_ok(&f));
     close_heap(&f);
 }
 
