@@ -6,7 +6,8 @@
  *   1. blocks tile [first, sentinel) exactly; sizes are >= 32, 16-aligned;
  *   2. a block's PREV_FREE flag equals its predecessor's FREE flag, and a
  *      free block's footer (next->prev_size) equals its size;
- *   3. no two free blocks are adjacent (merging is eager);
+ *   3. no two free blocks are adjacent and none is next to the sentinel
+ *      (merging is eager; a block freed there joins the top);
  *   4. every list holds free blocks of its own class, doubly linked, and
  *      the bitmaps mark exactly the non-empty lists;
  *   5. the lists together hold exactly the free blocks of the walk;
@@ -44,8 +45,12 @@ static int walk_blocks(const sf_heap *h, size_t *free_blocks, size_t *cached, ch
         ncached += (b->head & SF_CACHED) != 0;
         b = sf_next(b);
     }
-    if (!!(h->sentinel->head & SF_PREV_FREE) != prev_free || sf_size(h->sentinel))
+    if ((h->sentinel->head & SF_PREV_FREE) || sf_size(h->sentinel))
         return hb_check_fail(msg, msglen, "segfit: ", "sentinel header is wrong");
+    if (prev_free)
+        return hb_check_fail(msg, msglen, "segfit: ", "free block before the sentinel");
+    if (h->end < (const char *)h->sentinel + SF_HDR || ((uintptr_t)h->end & 15))
+        return hb_check_fail(msg, msglen, "segfit: ", "top of the region is wrong");
     *free_blocks = nfree;
     *cached = ncached;
     return 0;

@@ -19,14 +19,18 @@
 /*
  * Turns the free block b (in no list, size >= size) into an in-use block of
  * size bytes; a tail big enough to be a block becomes a free block again.
- * b's PREV_FREE flag is kept: aligned_alloc may have freed the bytes below.
  */
 static void use_block(sf_heap *h, sf_block *b, size_t size)
 {
     size_t have = sf_size(b), prev_flag = b->head & SF_PREV_FREE;
     if (have - size >= SF_MIN_BLOCK) {
+        size_t rest_size = have - size;
         sf_block *rest = sf_at(b, size);
-        sf_set_free(rest, have - size, 0);
+        rest->head = rest_size | SF_FREE;
+        /* b was free, so the block after it is flagged PREV_FREE already:
+         * only the footer changes, a store, with no load of that block's
+         * (likely cold) line. */
+        sf_at(rest, rest_size)->prev_size = rest_size;
         sf_list_insert(h, rest);
         b->head = size | prev_flag;
         return;
@@ -39,12 +43,15 @@ static void release(sf_heap *h, sf_block *b);
 
 /* Parks a freed small block; false when its quick list is full or when
  * it has a free neighbour: a block that would merge merges at once, so
- * parking never keeps two free spaces apart. */
+ * parking never keeps two free spaces apart.  A block next to the top is
+ * parked (the top is not a free block): it comes back at once for the
+ * next request of its size, and measured footprints were lower so. */
 static bool quick_push(sf_heap *h, sf_block *b)
 {
     size_t i = sf_size(b) >> 4;
+    sf_block *n = sf_next(b);
     if (i >= SF_QUICK_SLOTS || h->quick_count[i] >= SF_QUICK_DEPTH ||
-        (b->head & SF_PREV_FREE) || sf_is_free(sf_next(b)))
+        (b->head & SF_PREV_FREE) || sf_is_free(n))
         return false;
     assert(!sf_is_free(b) && !(b->head & SF_CACHED) && h->quick[i] != b);
     b->head |= SF_CACHED;
@@ -115,31 +122,57 @@ static sf_block *own_class_fit(const sf_heap *h, size_t size)
     return best;
 }
 
-/* A free block of at least size bytes taken out of its list, or NULL.
- * From a page up the request's own class is tried first (where the splits
- * of large blocks fragment most); smaller requests, whose classes are
- * narrow, look there only before the region would grow, and then parked
- * blocks are merged back and both searches tried again. */
+/* Whether the top, room bytes long, comes before a free block of class
+ * (fl, sl) in the search order (so a top that would be filed no higher is
+ * carved instead, and the block stays whole), as if the top were a free
+ * block at the head of its list. */
+static bool top_before(size_t room, unsigned fl, unsigned sl)
+{
+    unsigned tfl, tsl;
+    sf_mapping(room, &tfl, &tsl);
+    return tfl < fl || (tfl == fl && tsl <= sl);
+}
+
+/* An in-use block of at least size bytes, or NULL.  From a page up the
+ * request's own class is tried first (where the splits of large blocks
+ * fragment most), then the classes above it; the top takes its turn as if
+ * it were a block of its class.  Smaller requests look in their own class
+ * only before the region would grow, and then parked blocks are merged
+ * back and everything is tried again. */
 static sf_block *take_fit(sf_heap *h, size_t size)
 {
     unsigned fl, sl;
-    sf_mapping_search(size, &fl, &sl);
+    size_t room = sf_top_room(h);
     sf_block *b = size >= SF_OWN_CLASS_FIRST ? own_class_fit(h, size) : NULL;
-    if (!b)
-        b = sf_find(h, fl, sl);
-    if (!b)
+    if (b && room >= size && room < sf_size(b))
+        return sf_carve(h, size); /* the top is the closer fit */
+    if (!b) {
+        sf_mapping_search(size, &fl, &sl);
+        b = sf_find(h, &fl, &sl);
+        if (room >= size && (!b || top_before(room, fl, sl)))
+            return sf_carve(h, size);
+        if (b) { /* the common case: its class is known */
+            sf_list_unlink(h, b, fl, sl);
+            use_block(h, b, size);
+            return b;
+        }
         b = own_class_fit(h, size);
-    if (!b && quick_flush(h) && !(b = sf_find(h, fl, sl)))
-        b = own_class_fit(h, size);
-    if (b)
-        sf_list_remove(h, b);
-    else
-        b = sf_grow(h, size);
+    }
+    if (!b && quick_flush(h)) {
+        sf_mapping_search(size, &fl, &sl);
+        if (!(b = sf_find(h, &fl, &sl)))
+            b = own_class_fit(h, size);
+    }
+    if (!b)
+        return sf_grow(h, size);
+    sf_list_remove(h, b);
+    use_block(h, b, size);
     return b;
 }
 
-/* free's five steps: mark free, merge with the previous block, merge with
- * the next, then give the top back or file the block in its list. */
+/* free's steps: merge with the previous block, merge with the next, then
+ * join the top (which may give memory back) or mark the block free and
+ * file it in its list. */
 static void release(sf_heap *h, sf_block *b)
 {
     size_t size = sf_size(b);
@@ -152,12 +185,14 @@ static void release(sf_heap *h, sf_block *b)
     if (sf_is_free(n)) {
         sf_list_remove(h, n);
         size += sf_size(n);
+        n = sf_at(b, size);
+    }
+    if (n == h->sentinel) {
+        sf_trim(h, b);
+        return;
     }
     sf_set_free(b, size, 0);
-    if (sf_at(b, size) == h->sentinel)
-        sf_trim(h, b);
-    else
-        sf_list_insert(h, b);
+    sf_list_insert(h, b);
 }
 
 static void *heap_malloc(sf_heap *h, size_t n)
@@ -170,7 +205,6 @@ static void *heap_malloc(sf_heap *h, size_t n)
         return sf_payload(b);
     if (!(b = take_fit(h, size)))
         return NULL;
-    use_block(h, b, size);
     return sf_payload(b);
 }
 
@@ -252,43 +286,49 @@ static void absorb_next(sf_heap *h, sf_block *b)
 
 /*
  * Grows an in-use block in place: into a free or parked next block that is
- * large enough, or past the top of the region when b (alone or with a free next
- * block) is the last block.  On failure b is as it was.
+ * large enough, or into the top when b is the last block, or the last but
+ * a parked one (growing the region if need be).  On failure b is as it
+ * was.
  */
 static bool extend(sf_heap *h, sf_block *b, size_t size)
 {
     size_t old = sf_size(b);
     sf_block *n = sf_next(b);
-    if ((n->head & SF_CACHED) && old + sf_size(n) >= size) {
+    if ((n->head & SF_CACHED) && (old + sf_size(n) >= size || sf_next(n) == h->sentinel)) {
+        /* A small block parked between b and the top must not make a
+         * growing buffer move (and hold old and new copies at once). */
         quick_unpark(h, n);
         b->head = (old + sf_size(n)) | (b->head & SF_PREV_FREE);
+        if (sf_size(b) < size && !sf_grow_top(h, b, size)) {
+            shrink(h, b, old); /* n's bytes join the top */
+            return false;
+        }
         shrink(h, b, size);
         return true;
     }
-    if (n != h->sentinel && !sf_is_free(n))
-        return false;
-    if (n != h->sentinel && old + sf_size(n) >= size) {
+    if (sf_is_free(n) && old + sf_size(n) >= size) {
         absorb_next(h, b);
         shrink(h, b, size);
         return true;
     }
-    if (n != h->sentinel && sf_next(n) != h->sentinel)
-        return false;
-    if (n != h->sentinel)
-        absorb_next(h, b);
-    if (sf_grow_top(h, b, size))
-        return true;
-    shrink(h, b, old);
-    return false;
+    return n == h->sentinel && sf_grow_top(h, b, size);
 }
 
+/* The old block goes back without adapt_threshold: a block that moves to
+ * grow was not given up for one of its size (glibc's realloc leaves the
+ * threshold alone too).  Raising the threshold for every step of a
+ * doubling buffer would pull the next, larger steps into the heap, where
+ * each leaves a hole of the size before. */
 static void *move_block(sf_heap *h, void *p, size_t old_usable, size_t n)
 {
     void *q = sf_malloc(h, n);
     if (!q)
         return NULL;
     memcpy(q, p, old_usable < n ? old_usable : n);
-    sf_free(h, p);
+    if (sf_in_heap(h, p))
+        sf_free(h, p);
+    else
+        sf_large_free(h, p);
     return q;
 }
 
@@ -348,7 +388,7 @@ static void *sf_calloc(void *heap, size_t nmemb, size_t size)
 /*
  * Over-allocates by align + SF_MIN_BLOCK, then frees the bytes below the
  * first aligned payload as a block of their own (so that gap is either 0 or
- * at least a minimum block) and the tail as usual.
+ * at least a minimum block) and the tail as a shrink does.
  */
 static void *sf_aligned_alloc(void *heap, size_t align, size_t n)
 {
@@ -370,15 +410,14 @@ static void *sf_aligned_alloc(void *heap, size_t align, size_t n)
     if (gap && gap < SF_MIN_BLOCK)
         gap += align;
     if (gap) {
-        size_t total = sf_size(b);
+        /* b's previous block is in use (it came from a list or the top) */
         sf_block *a = sf_at(b, gap);
-        a->head = total - gap;
+        a->head = sf_size(b) - gap;
         sf_set_free(b, gap, 0);
         sf_list_insert(h, b);
-        a->head |= SF_PREV_FREE | SF_FREE;
         b = a;
     }
-    use_block(h, b, size);
+    shrink(h, b, size);
     return sf_payload(b);
 }
 

@@ -93,17 +93,25 @@ typedef struct sf_heap {
     uint8_t quick_count[SF_QUICK_SLOTS];
     char *region;        /* where this heap's part of the region begins   */
     sf_block *first;     /* lowest block                                  */
-    sf_block *sentinel;  /* size-0 in-use header at the end; brk after it */
+    sf_block *sentinel;  /* size-0 in-use header after the last block     */
+    char *end;           /* the break: [sentinel + 16, end) is the top    */
     size_t mmap_threshold;
     bool dynamic_threshold; /* raised by freed mappings (no option given)  */
-    bool dynamic_trim;   /* trim follows the raised threshold (no option)  */
+    bool dynamic_trim;   /* trim follows the raised threshold and re-growth
+                            after a trim (no option)                      */
     size_t grow_step;
     size_t trim_threshold;
+    size_t trim_given;   /* bytes the last trim gave back not yet grown again */
+    size_t trim_regrown; /* bytes grown again since the last trim         */
     sf_map_entry *maps;  /* open-addressing set of mapped blocks          */
     size_t map_slots;    /* power of two, or 0 before the first one      */
     size_t map_live;
     size_t map_used;     /* live + tombstones                             */
 } sf_heap;
+
+/* The trim threshold rises no higher than this by itself (glibc's bound:
+ * twice its largest dynamic mmap threshold). */
+#define SF_DYN_TRIM_MAX ((size_t)64 << 20)
 
 /* ---- blocks -------------------------------------------------------------- */
 
@@ -175,10 +183,9 @@ static inline void sf_list_insert(sf_heap *h, sf_block *b)
     h->sl_bitmap[fl] |= 1u << sl;
 }
 
-static inline void sf_list_remove(sf_heap *h, sf_block *b)
+/* Takes b out of list (fl, sl), which must be its class's. */
+static inline void sf_list_unlink(sf_heap *h, sf_block *b, unsigned fl, unsigned sl)
 {
-    unsigned fl, sl;
-    sf_mapping(sf_size(b), &fl, &sl);
     if (b->next_free)
         b->next_free->prev_free = b->prev_free;
     if (b->prev_free) {
@@ -193,20 +200,95 @@ static inline void sf_list_remove(sf_heap *h, sf_block *b)
     }
 }
 
-/* The first non-empty list at or above (fl, sl), or NULL. */
-static inline sf_block *sf_find(const sf_heap *h, unsigned fl, unsigned sl)
+static inline void sf_list_remove(sf_heap *h, sf_block *b)
 {
-    if (fl >= SF_FL_COUNT)
+    unsigned fl, sl;
+    sf_mapping(sf_size(b), &fl, &sl);
+    sf_list_unlink(h, b, fl, sl);
+}
+
+/* The head of the first non-empty list at or above (*fl, *sl), which
+ * *fl and *sl then name, or NULL. */
+static inline sf_block *sf_find(const sf_heap *h, unsigned *fl, unsigned *sl)
+{
+    unsigned f = *fl;
+    if (f >= SF_FL_COUNT)
         return NULL;
-    uint32_t sl_map = h->sl_bitmap[fl] & (~0u << sl);
+    uint32_t sl_map = h->sl_bitmap[f] & (~0u << *sl);
     if (!sl_map) {
-        uint64_t fl_map = fl + 1 < 64 ? h->fl_bitmap & (~(uint64_t)0 << (fl + 1)) : 0;
+        uint64_t fl_map = f + 1 < 64 ? h->fl_bitmap & (~(uint64_t)0 << (f + 1)) : 0;
         if (!fl_map)
             return NULL;
-        fl = hb_ctz64(fl_map);
-        sl_map = h->sl_bitmap[fl];
+        f = hb_ctz64(fl_map);
+        sl_map = h->sl_bitmap[f];
     }
-    return h->lists[fl][hb_ctz64(sl_map)];
+    *fl = f;
+    *sl = hb_ctz64(sl_map);
+    return h->lists[f][*sl];
+}
+
+/* ---- the top --------------------------------------------------------------- */
+
+/* Bytes a block carved off the top may take (the sentinel's 16 bytes stay). */
+static inline size_t sf_top_room(const sf_heap *h)
+{
+    return (size_t)(h->end - (char *)h->sentinel) - SF_HDR;
+}
+
+/* An in-use block of size bytes (<= sf_top_room) where the sentinel was;
+ * the sentinel moves up behind it.  Only the new sentinel's head is
+ * written: its prev_size is the last word of the new block's payload. */
+static inline sf_block *sf_carve(sf_heap *h, size_t size)
+{
+    sf_block *b = h->sentinel;
+    b->head = size;
+    h->sentinel = sf_at(b, size);
+    h->sentinel->head = 0;
+    return b;
+}
+
+/* ---- free's checks (inline: every free runs them) ----------------------------- */
+
+static inline bool sf_in_heap(const sf_heap *h, const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    return a >= (uintptr_t)h->first + SF_HDR && a < (uintptr_t)h->sentinel;
+}
+
+/*
+ * Decides from the boundary tags whether b is a block free() may release.
+ * Only the header words of b and its neighbours are read, and each is
+ * bounds-checked before it is used to find the next one, so a wild pointer
+ * into the heap cannot make free read outside it.  A "free" claim is
+ * believed only if the next block's footer agrees, which a stale header
+ * left inside a merged free block does not; a block parked in a quick list
+ * must look in use to its next neighbour.  Limit: a header forged by user
+ * data inside a live block with consistent neighbours cannot be told apart.
+ */
+static inline int sf_validate(const sf_heap *h, const sf_block *b)
+{
+    if ((uintptr_t)b & 15)
+        return HB_FREE_INVALID;
+    size_t size = sf_size(b);
+    size_t room = (size_t)((const char *)h->sentinel - (const char *)b);
+    if (size < SF_MIN_BLOCK || size > room || (b->head & 8) ||
+        (b->head & (SF_FREE | SF_CACHED)) == (SF_FREE | SF_CACHED))
+        return HB_FREE_INVALID;
+    const sf_block *n = sf_next(b);
+    bool next_says_free = (n->head & SF_PREV_FREE) && n->prev_size == size;
+    if (sf_is_free(b))
+        return next_says_free ? HB_FREE_DOUBLE : HB_FREE_INVALID;
+    if (n->head & SF_PREV_FREE)
+        return HB_FREE_INVALID;
+    if (b->head & SF_PREV_FREE) {
+        size_t before = (size_t)((const char *)b - (const char *)h->first);
+        if (b->prev_size < SF_MIN_BLOCK || b->prev_size > before || (b->prev_size & 15))
+            return HB_FREE_INVALID;
+        const sf_block *p = sf_prev(b);
+        if (!sf_is_free(p) || sf_size(p) != b->prev_size)
+            return HB_FREE_INVALID;
+    }
+    return b->head & SF_CACHED ? HB_FREE_DOUBLE : HB_FREE_OK;
 }
 
 /* ---- across files ------------------------------------------------------------ */
@@ -214,11 +296,9 @@ static inline sf_block *sf_find(const sf_heap *h, unsigned fl, unsigned sl)
 /* heap.c: the contiguous region */
 sf_heap *sf_heap_create(const hb_memsrc *src, size_t threshold, size_t grow, size_t trim);
 void sf_heap_destroy(sf_heap *h);
-sf_block *sf_grow(sf_heap *h, size_t size);
+sf_block *sf_grow(sf_heap *h, size_t size); /* carved, in use; NULL if the region cannot grow */
 bool sf_grow_top(sf_heap *h, sf_block *last, size_t size);
 void sf_trim(sf_heap *h, sf_block *last);
-bool sf_in_heap(const sf_heap *h, const void *p);
-int sf_validate(const sf_heap *h, const sf_block *b);
 
 /* large.c: one mapping per block */
 void *sf_large_alloc(sf_heap *h, size_t n, size_t align);

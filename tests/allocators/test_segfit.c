@@ -128,6 +128,29 @@ static void test_freed_mapping_raises_threshold(void)
     close_heap(&f);
 }
 
+/* A mapped block that moves because realloc grows it leaves the threshold
+ * alone (a growing buffer is not asking again for the size it had); only
+ * free raises it. */
+static void test_realloc_keeps_threshold(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, NULL));
+    sf_heap *h = f.heap;
+    char *p = f.a->malloc(f.heap, 300 << 10);
+    REQUIRE(p);
+    memset(p, 'r', 300 << 10);
+    for (size_t n = 600 << 10; n <= (size_t)5 << 20; n *= 2) {
+        REQUIRE((p = f.a->realloc(f.heap, p, n)));
+        CHECK(p[0] == 'r' && p[(300 << 10) - 1] == 'r');
+        CHECK((uintptr_t)p >= (uintptr_t)h->sentinel || (uintptr_t)p < (uintptr_t)h->first);
+        CHECK_EQ_U(h->mmap_threshold, THRESHOLD);
+    }
+    CHECK_EQ_U(f.a->free(f.heap, p), HB_FREE_OK);
+    CHECK(h->mmap_threshold > THRESHOLD);
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+}
+
 /* The raised threshold lifts the trim threshold with it: a heap block of
  * the raised size freed at the top keeps its pages for the next one, so
  * the break does not move and no grow() call is made. */
@@ -214,6 +237,15 @@ static void test_realloc_in_place(void)
     CHECK(grown && grown[59999] == 't');
     CHECK(hb_osmem_stats_of(f.mem)->brk_bytes > brk);
     CHECK(heap_ok(&f));
+    /* a small block parked between the last block and the top does not
+     * make it move */
+    char *small = f.a->malloc(f.heap, 100);
+    REQUIRE(small && small == grown + 100016); /* right after it */
+    CHECK_EQ_U(f.a->free(f.heap, small), HB_FREE_OK);
+    REQUIRE(sf_block_of(small)->head & SF_CACHED);
+    CHECK(f.a->realloc(f.heap, grown, 200000) == grown);
+    CHECK(grown[59999] == 't');
+    CHECK(heap_ok(&f));
     close_heap(&f);
 }
 
@@ -256,6 +288,66 @@ static void test_trim_gives_memory_back(void)
     for (int i = 0; i < 64; i++)
         CHECK_EQ_U(f.a->free(f.heap, p[i]), HB_FREE_OK);
     CHECK(st->brk_bytes < base + (512 << 10));
+    CHECK(heap_ok(&f));
+    close_heap(&f);
+}
+
+/* A trim followed by growth back over the same ground was churn: the trim
+ * threshold rises, and the next such round keeps its pages (no grow()
+ * call, the break stays).  A trim set by option does not move. */
+static void test_regrowth_after_trim_raises_trim(void)
+{
+    for (int fixed = 0; fixed < 2; fixed++) {
+        fixture f;
+        REQUIRE(open_heap(&f, fixed ? "trim=256k" : NULL));
+        const hb_osmem_stats *st = hb_osmem_stats_of(f.mem);
+        void *p[64];
+        size_t brk = 0;
+        uint64_t grows = 0;
+        for (int round = 0; round < 3; round++) {
+            if (round == 2) {
+                brk = st->brk_bytes;
+                grows = st->grow_calls;
+            }
+            for (int i = 0; i < 64; i++)
+                REQUIRE((p[i] = f.a->malloc(f.heap, 16000)));
+            for (int i = 0; i < 64; i++)
+                CHECK_EQ_U(f.a->free(f.heap, p[i]), HB_FREE_OK);
+        }
+        if (fixed) {
+            CHECK_EQ_U(((sf_heap *)f.heap)->trim_threshold, 256 << 10);
+            CHECK(st->grow_calls > grows);
+        } else {
+            CHECK(((sf_heap *)f.heap)->trim_threshold >= 64 * 16000);
+            CHECK_EQ_U(st->grow_calls, grows);
+            CHECK_EQ_U(st->brk_bytes, brk);
+        }
+        CHECK(heap_ok(&f));
+        close_heap(&f);
+    }
+}
+
+/* A request no free block fits is carved off the top; the last block
+ * freed joins the top again (it is not filed), and is carved again. */
+static void test_top_is_carved(void)
+{
+    fixture f;
+    REQUIRE(open_heap(&f, "grow=64k"));
+    sf_heap *h = f.heap;
+    const hb_osmem_stats *st = hb_osmem_stats_of(f.mem);
+    char *a = f.a->malloc(f.heap, 2000);
+    REQUIRE(a);
+    uint64_t grows = st->grow_calls;
+    char *b = f.a->malloc(f.heap, 3000), *c = f.a->malloc(f.heap, 5000);
+    REQUIRE(b && c);
+    CHECK(b == a + 2016 && c == b + 3008);
+    CHECK_EQ_U(st->grow_calls, grows);
+    CHECK((char *)h->sentinel == c - 16 + 5008);
+    CHECK_EQ_U(f.a->free(f.heap, c), HB_FREE_OK);
+    CHECK((char *)h->sentinel == c - 16);
+    CHECK(!h->fl_bitmap);
+    CHECK_EQ_U(f.a->free(f.heap, c), HB_FREE_INVALID); /* no longer a block */
+    CHECK(f.a->malloc(f.heap, 4000) == c);
     CHECK(heap_ok(&f));
     close_heap(&f);
 }
@@ -322,11 +414,14 @@ int main(void)
     RUN(test_large_blocks_are_mapped);
     RUN(test_threshold_option);
     RUN(test_freed_mapping_raises_threshold);
+    RUN(test_realloc_keeps_threshold);
     RUN(test_raised_threshold_raises_trim);
     RUN(test_own_class_close_fit);
     RUN(test_realloc_in_place);
     RUN(test_parked_blocks_merge_before_growth);
     RUN(test_trim_gives_memory_back);
+    RUN(test_regrowth_after_trim_raises_trim);
+    RUN(test_top_is_carved);
     RUN(test_check_reports_damage);
     return check_summary();
 }
