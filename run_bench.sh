@@ -424,19 +424,35 @@ selfbench_export_ops() {
     done
 }
 
-# Harness vs reference loop, wall clock: rounds interleaved, best of each.
+# Harness vs reference loop, wall clock, like for like: both sides run the
+# same protocol -- one untimed pass on the fresh heap, then exactly
+# SB_PASSES timed passes on the warm heap (no time rule, so the faster side
+# gets no more chances at a good pass than the slower), best pass counts --
+# in processes started alike (addresses not randomised, the same static TLS
+# reserve, deep binding; see harness/refloop/refloop.c).  The machine may be
+# shared, so its load drifts: SB_VS_ROUNDS rounds per cell, each side once
+# a round, the order swapped every round (ABBA), and each side's best of
+# all its passes counts.
+SB_VS_ROUNDS=${HB_SELFBENCH_VS_ROUNDS:-6}
+SB_PASSES=${HB_SELFBENCH_PASSES:-20}
+
 selfbench_vs_reference() {
-    local ops=$1 t name a r ref hb
-    printf '\nharness vs reference loop (untimed replay, best of %s interleaved rounds; %s)\n' \
-        "$SB_ROUNDS" "target >= 0.90"
+    local ops=$1 t name a r ref hb same=(--passes "$SB_PASSES" --min-time 0)
+    printf '\nharness vs reference loop (untimed replay: best of %s warm passes x %s interleaved rounds; %s)\n' \
+        "$SB_PASSES" "$SB_VS_ROUNDS" "target >= 0.90"
     printf '  %-18s %-9s %12s %12s %7s\n' trace allocator "ref Mops/s" "hb Mops/s" ratio
     for t in traces/recorded/*.trace.xz; do
         name=$(basename "$t" .trace.xz)
         for a in "${SB_SYSTEM[@]}"; do
             ref=0 hb=0
-            for ((r = 0; r < SB_ROUNDS; r++)); do
-                ref=$(num_max "$ref" "$(refloop_ops_s "$a" "$ops/$name.ops")")
-                hb=$(num_max "$hb" "$(harness_ops_s "$a" "$t")")
+            for ((r = 0; r < SB_VS_ROUNDS; r++)); do
+                if ((r % 2 == 0)); then
+                    ref=$(num_max "$ref" "$(refloop_ops_s "${same[@]}" "$a" "$ops/$name.ops")")
+                    hb=$(num_max "$hb" "$(harness_ops_s "${same[@]}" "$a" "$t")")
+                else
+                    hb=$(num_max "$hb" "$(harness_ops_s "${same[@]}" "$a" "$t")")
+                    ref=$(num_max "$ref" "$(refloop_ops_s "${same[@]}" "$a" "$ops/$name.ops")")
+                fi
             done
             awk -v t="$name" -v a="$a" -v ref="$ref" -v hb="$hb" 'BEGIN {
                 printf "  %-18s %-9s ", t, a
@@ -478,13 +494,14 @@ selfbench_instructions() {
     for name in gcc-cc1 sqlite-orders; do
         t=traces/recorded/$name.trace.xz
         n=$("$BUILD/hb_refloop" --csv --passes 0 glibc "$ops/$name.ops" | csv_col ops || true)
-        # The harness times passes on a warm heap (after its measuring
-        # pass), so the reference's warm pass is compared: two passes less
-        # one, glibc's own instructions being those of the same heap state.
+        # The harness's pass counted is its first timed one, the second on
+        # the heap (after the measuring pass); the reference's is too: its
+        # untimed first pass and one timed pass, less the first pass alone,
+        # glibc's own instructions being those of the same heap state.
         ref1=$(callgrind_ir rl_pass "$out/cg.ref1.$name" \
-            "$BUILD/hb_refloop" --passes 1 glibc "$ops/$name.ops")
+            "$BUILD/hb_refloop" --passes 0 glibc "$ops/$name.ops")
         ref=$(callgrind_ir rl_pass "$out/cg.ref.$name" \
-            "$BUILD/hb_refloop" --passes 2 glibc "$ops/$name.ops")
+            "$BUILD/hb_refloop" --passes 1 --min-time 0 glibc "$ops/$name.ops")
         [ -z "$ref" ] || [ -z "$ref1" ] || ref=$((ref - ref1))
         hb=$(callgrind_ir "$fn" "$out/cg.hb.$name" \
             "$HB" run --timing throughput --passes 1 --min-time 0 --csv --csv-header glibc "$t")
