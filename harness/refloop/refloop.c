@@ -340,8 +340,11 @@ int main(int argc, char **argv)
     if (load_fns(a.alloc, &f) < 0 || rl_ops_open(a.path, &o) < 0)
         return 1;
     void **ptr = slot_array(o.nslots);
-    double *ns = calloc(MAX_PASSES, sizeof *ns);
-    if (!ptr || !ns) {
+    /* Like the slots, outside the heap: the replayed allocator's state is
+     * what the passes made it. */
+    double *ns = mmap(NULL, MAX_PASSES * sizeof *ns, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (!ptr || ns == MAP_FAILED) {
         fprintf(stderr, "hb_refloop: out of memory\n");
         return 1;
     }
@@ -360,7 +363,7 @@ int main(int argc, char **argv)
         total += ns[n++];
     }
     report(&a, &o, ns, n, failed);
-    free(ns);
+    munmap(ns, MAX_PASSES * sizeof *ns);
     rl_ops_close(&o);
     return 0;
 }
