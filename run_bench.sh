@@ -435,8 +435,8 @@ selfbench_export_ops() {
 # each side's best of all its passes counting; at least SB_VS_ROUNDS
 # rounds, then more (up to SB_VS_MAX_ROUNDS) until the last four raised
 # neither side's best by more than 1%.
-SB_VS_ROUNDS=${HB_SELFBENCH_VS_ROUNDS:-6}
-SB_VS_MAX_ROUNDS=${HB_SELFBENCH_VS_MAX_ROUNDS:-16}
+SB_VS_ROUNDS=${HB_SELFBENCH_VS_ROUNDS:-8}
+SB_VS_MAX_ROUNDS=${HB_SELFBENCH_VS_MAX_ROUNDS:-20}
 SB_PASSES=${HB_SELFBENCH_PASSES:-20}
 
 # "1" when NEW is more than 1% above BEST.
