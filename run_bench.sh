@@ -426,25 +426,55 @@ selfbench_export_ops() {
     done
 }
 
-# Harness vs reference loop, wall clock: rounds interleaved, best of each.
+# Harness vs reference loop, wall clock, like for like: both sides run the
+# same protocol -- one untimed pass on the fresh heap, then exactly
+# SB_PASSES timed passes on the warm heap (no time rule, so the faster side
+# gets no more chances at a good pass than the slower), best pass counts --
+# in processes started alike (addresses not randomised, the same static TLS
+# reserve, deep binding; see harness/refloop/refloop.c).  The machine may be
+# shared, and a process can land in a slow stretch of it as a whole: rounds
+# per cell, each side once a round, the order swapped every round (ABBA),
+# each side's best of all its passes counting; at least SB_VS_ROUNDS
+# rounds, then more (up to SB_VS_MAX_ROUNDS) until the last four raised
+# neither side's best by more than 1%.
+SB_VS_ROUNDS=${HB_SELFBENCH_VS_ROUNDS:-8}
+SB_VS_MAX_ROUNDS=${HB_SELFBENCH_VS_MAX_ROUNDS:-20}
+SB_PASSES=${HB_SELFBENCH_PASSES:-20}
+
+# "1" when NEW is more than 1% above BEST.
+num_gain() { awk -v n="${1:-0}" -v b="${2:-0}" 'BEGIN { print (n + 0 > (b + 0) * 1.01) ? 1 : 0 }'; }
+
 selfbench_vs_reference() {
-    local ops=$1 t name a r ref hb
-    printf '\nharness vs reference loop (untimed replay, best of %s interleaved rounds; %s)\n' \
-        "$SB_ROUNDS" "target >= 0.90"
-    printf '  %-18s %-9s %12s %12s %7s\n' trace allocator "ref Mops/s" "hb Mops/s" ratio
+    local ops=$1 t name a r ref hb x last side order same=(--passes "$SB_PASSES" --min-time 0)
+    printf '\nharness vs reference loop (untimed replay: best of %s warm passes x %s..%s interleaved rounds; %s)\n' \
+        "$SB_PASSES" "$SB_VS_ROUNDS" "$SB_VS_MAX_ROUNDS" "target >= 0.90"
+    printf '  %-18s %-9s %12s %12s %7s %7s\n' trace allocator "ref Mops/s" "hb Mops/s" ratio rounds
     for t in traces/recorded/*.trace.xz; do
         name=$(basename "$t" .trace.xz)
         for a in "${SB_SYSTEM[@]}"; do
-            ref=0 hb=0
-            for ((r = 0; r < SB_ROUNDS; r++)); do
-                ref=$(num_max "$ref" "$(refloop_ops_s "$a" "$ops/$name.ops")")
-                hb=$(num_max "$hb" "$(harness_ops_s "$a" "$t")")
+            ref=0 hb=0 last=0
+            for ((r = 0; r < SB_VS_MAX_ROUNDS; r++)); do
+                ((r < SB_VS_ROUNDS || r - last < 4)) || break
+                # ABBA: of every four rounds, the first and last start with ref.
+                order=(ref hb)
+                ((r % 4 == 0 || r % 4 == 3)) || order=(hb ref)
+                for side in "${order[@]}"; do
+                    if [ "$side" = ref ]; then
+                        x=$(refloop_ops_s "${same[@]}" "$a" "$ops/$name.ops")
+                        [ "$(num_gain "$x" "$ref")" = 0 ] || last=$r
+                        ref=$(num_max "$ref" "$x")
+                    else
+                        x=$(harness_ops_s "${same[@]}" "$a" "$t")
+                        [ "$(num_gain "$x" "$hb")" = 0 ] || last=$r
+                        hb=$(num_max "$hb" "$x")
+                    fi
+                done
             done
-            awk -v t="$name" -v a="$a" -v ref="$ref" -v hb="$hb" 'BEGIN {
+            awk -v t="$name" -v a="$a" -v ref="$ref" -v hb="$hb" -v r="$r" 'BEGIN {
                 printf "  %-18s %-9s ", t, a
                 if (ref <= 0 || hb <= 0) { print "not measured (allocator not loadable?)"; exit }
                 q = hb / ref
-                printf "%12.1f %12.1f %7.3f  %s\n", ref / 1e6, hb / 1e6, q,
+                printf "%12.1f %12.1f %7.3f %7d  %s\n", ref / 1e6, hb / 1e6, q, r,
                        (q >= 0.9 ? "ok" : "BELOW 0.90") }'
         done
     done
@@ -480,13 +510,14 @@ selfbench_instructions() {
     for name in gcc-cc1 sqlite-orders; do
         t=traces/recorded/$name.trace.xz
         n=$("$BUILD/hb_refloop" --csv --passes 0 glibc "$ops/$name.ops" | csv_col ops || true)
-        # The harness times passes on a warm heap (after its measuring
-        # pass), so the reference's warm pass is compared: two passes less
-        # one, glibc's own instructions being those of the same heap state.
+        # The harness's pass counted is its first timed one, the second on
+        # the heap (after the measuring pass); the reference's is too: its
+        # untimed first pass and one timed pass, less the first pass alone,
+        # glibc's own instructions being those of the same heap state.
         ref1=$(callgrind_ir rl_pass "$out/cg.ref1.$name" \
-            "$BUILD/hb_refloop" --passes 1 glibc "$ops/$name.ops")
+            "$BUILD/hb_refloop" --passes 0 glibc "$ops/$name.ops")
         ref=$(callgrind_ir rl_pass "$out/cg.ref.$name" \
-            "$BUILD/hb_refloop" --passes 2 glibc "$ops/$name.ops")
+            "$BUILD/hb_refloop" --passes 1 --min-time 0 glibc "$ops/$name.ops")
         [ -z "$ref" ] || [ -z "$ref1" ] || ref=$((ref - ref1))
         hb=$(callgrind_ir "$fn" "$out/cg.hb.$name" \
             "$HB" run --timing throughput --passes 1 --min-time 0 --csv --csv-header glibc "$t")

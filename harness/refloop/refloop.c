@@ -1,8 +1,8 @@
 /*
- * hb_refloop [--passes N] [--csv] ALLOCATOR OPFILE
+ * hb_refloop [--passes N] [--min-time S] [--max-time S] [--csv] ALLOCATOR OPFILE
  *
- * Replays the op file N times (default 5) against a libc-contract allocator
- * and prints the best and the median pass.  Per op it does exactly the
+ * Replays the op file against a libc-contract allocator and prints the best
+ * and the median timed pass.  Per op it does exactly the
  * harness's untimed throughput work and nothing more: one call into the
  * allocator, then the program's use of a new block -- its first byte, one
  * byte in every 4 KiB, its last byte.  Like the harness, calloc splits the
@@ -11,6 +11,23 @@
  * alignment), then memalign, a failed realloc keeps the old block, and a
  * realloc of an empty slot is realloc(NULL, n).  Blocks still live after a
  * pass are freed untimed before the next one.
+ *
+ * What is matched with `heapbench run --timing throughput`, so the two can
+ * be compared pass for pass (and only what is not the harness's own work):
+ *   - the protocol: one untimed pass on the fresh heap first (the harness's
+ *     measuring pass), then timed passes on the heap each previous pass
+ *     left, at least N of them and at least --min-time seconds of them,
+ *     none begun after --max-time seconds (defaults 5, 0.3 s, 2 s: the
+ *     harness's); best and median over the timed passes;
+ *   - the process: addresses not randomised and glibc's static TLS reserve
+ *     set, by re-executing itself once, as the harness's replaying child
+ *     is started (an allocator's layout, and so its speed, can depend on
+ *     where its mappings land);
+ *   - the loading: dlopen with RTLD_DEEPBIND, so the library's calls to its
+ *     own malloc and free reach itself, as in the harness;
+ *   - the slot array: mapped and faulted in with MAP_POPULATE before any
+ *     pass.  It holds one pointer per slot: the harness's size word beside
+ *     it is the harness's cost, not the reference's.
  *
  * ALLOCATOR: glibc (the process's own malloc), jemalloc, mimalloc,
  * tcmalloc, or a library path or soname defining malloc and free.
@@ -24,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,24 +62,51 @@ static const struct { const char *name, *soname; } known[] = {
     { "tcmalloc", "libtcmalloc_minimal.so.4" },
 };
 
-/* System allocators such as jemalloc keep initial-exec TLS, which dlopen
- * can place only in glibc's optional static TLS reserve: when that is what
- * failed, run again with a larger one unless it is set (as heapbench run
- * does, but only on need, so valgrind can run the tool directly). */
-static void retry_with_static_tls(char **argv)
+/* The replaying process as the harness starts its own: addresses not
+ * randomised (the setting passes through exec) and the static TLS reserve
+ * that initial-exec TLS of a dlopened allocator such as jemalloc needs.
+ * When either is missing, both are set and the program runs again; when
+ * that cannot be done it carries on as it is. */
+#define TLS_TUNABLE "glibc.rtld.optional_static_tls"
+static void clean_start(char **argv)
 {
-    static const char tunable[] = "glibc.rtld.optional_static_tls";
     const char *cur = getenv("GLIBC_TUNABLES");
-    if (cur && strstr(cur, tunable))
+    int persona = personality(0xffffffff);
+    int tls = cur && strstr(cur, TLS_TUNABLE);
+    if (persona == -1 || ((persona & ADDR_NO_RANDOMIZE) && tls))
         return;
-    char val[4096];
-    int n = snprintf(val, sizeof val, "%s%s%s=0x40000", cur ? cur : "", cur && *cur ? ":" : "",
-                     tunable);
-    if (n < 0 || (size_t)n >= sizeof val || setenv("GLIBC_TUNABLES", val, 1) != 0)
+    if (!tls) {
+        char val[4096];
+        int n = snprintf(val, sizeof val, "%s%s" TLS_TUNABLE "=0x40000", cur ? cur : "",
+                         cur && *cur ? ":" : "");
+        if (n < 0 || (size_t)n >= sizeof val || setenv("GLIBC_TUNABLES", val, 1) != 0)
+            return;
+    }
+    /* The path /proc/self/exe names, not the link itself: under valgrind
+     * only the path names this program. */
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || (size_t)n >= sizeof exe - 1)
+        return;
+    exe[n] = '\0';
+    if (personality((unsigned long)persona | ADDR_NO_RANDOMIZE) == -1)
         return;
     fflush(NULL);
-    execv("/proc/self/exe", argv); /* on failure: carry on without it */
+    execv(exe, argv); /* on failure: carry on without it */
 }
+
+/* As the harness loads: deep binding, except in a sanitized build (whose
+ * runtime refuses it). */
+#if defined(__SANITIZE_ADDRESS__)
+#define DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL)
+#endif
+#endif
+#ifndef DLOPEN_FLAGS
+#define DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND)
+#endif
 
 /* A symbol counts only when the library itself defines it: dlsym also
  * searches its dependencies, where every library finds libc's malloc. */
@@ -75,18 +120,15 @@ static void *own_sym(void *h, const char *name)
     return (uintptr_t)info.dli_fbase == (uintptr_t)lm->l_addr ? p : NULL;
 }
 
-static int load_fns(const char *spec, rl_fns *f, char **argv)
+static int load_fns(const char *spec, rl_fns *f)
 {
     const char *lib = spec;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (!strcmp(spec, known[i].name))
             lib = known[i].soname;
-    void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+    void *h = dlopen(lib, DLOPEN_FLAGS);
     if (!h) {
-        const char *why = dlerror();
-        if (why && strstr(why, "static TLS"))
-            retry_with_static_tls(argv);
-        fprintf(stderr, "hb_refloop: cannot load allocator '%s': %s\n", spec, why);
+        fprintf(stderr, "hb_refloop: cannot load allocator '%s': %s\n", spec, dlerror());
         return -1;
     }
     *(void **)&f->malloc = own_sym(h, "malloc");
@@ -201,35 +243,42 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The slot array, mapped and pre-faulted so no pass takes its page faults. */
+/* The slot array, mapped and faulted in at once (as the harness maps its
+ * own) so no pass takes its page faults. */
 static void **slot_array(uint32_t nslots)
 {
     size_t len = ((size_t)nslots + 1) * sizeof(void *);
-    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
-        return NULL;
-    memset(m, 0, len);
-    return m;
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return m == MAP_FAILED ? NULL : m;
 }
 
+#define MAX_PASSES 10000 /* as the harness keeps at most */
+
 typedef struct rl_args {
-    unsigned passes;
+    unsigned passes;           /* least timed passes              */
+    double min_time, max_time; /* least seconds of them; no new one after */
     int csv;
     const char *alloc, *path;
 } rl_args;
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: hb_refloop [--passes N] [--csv] ALLOCATOR OPFILE\n"
-                    "  ALLOCATOR  glibc, jemalloc, mimalloc, tcmalloc, or a library\n"
-                    "  OPFILE     written by 'heapbench trace export-ops TRACE OPFILE'\n"
-                    "  --passes N untimed passes, N >= 0 (default 5); the best is reported\n");
+    fprintf(stderr, "usage: hb_refloop [--passes N] [--min-time S] [--max-time S] [--csv] "
+                    "ALLOCATOR OPFILE\n"
+                    "  ALLOCATOR     glibc, jemalloc, mimalloc, tcmalloc, or a library\n"
+                    "  OPFILE        written by 'heapbench trace export-ops TRACE OPFILE'\n"
+                    "  --passes N    least timed passes after the untimed first one, N >= 0\n"
+                    "                (default 5; 0: the first pass only)\n"
+                    "  --min-time S  least seconds of timed passes (default 0.3)\n"
+                    "  --max-time S  no timed pass begun after S seconds of them (default 2)\n"
+                    "  the best and the median timed pass are reported\n");
     return 2;
 }
 
 static int parse_args(int argc, char **argv, rl_args *a)
 {
-    *a = (rl_args){ .passes = 5 };
+    *a = (rl_args){ .passes = 5, .min_time = 0.3, .max_time = 2.0 };
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         char *end;
@@ -237,9 +286,16 @@ static int parse_args(int argc, char **argv, rl_args *a)
             a->csv = 1;
         else if (!strcmp(argv[i], "--passes") && i + 1 < argc) {
             unsigned long v = strtoul(argv[++i], &end, 10);
-            if (*end || end == argv[i] || v > 1000000)
+            if (*end || end == argv[i] || v > MAX_PASSES)
                 return usage();
             a->passes = (unsigned)v;
+        } else if ((!strcmp(argv[i], "--min-time") || !strcmp(argv[i], "--max-time")) &&
+                   i + 1 < argc) {
+            double v = strtod(argv[i + 1], &end);
+            if (*end || end == argv[i + 1] || !(v >= 0 && v < 1e6))
+                return usage();
+            *(argv[i][3] == 'i' ? &a->min_time : &a->max_time) = v;
+            i++;
         } else
             return usage();
     }
@@ -250,17 +306,18 @@ static int parse_args(int argc, char **argv, rl_args *a)
     return 0;
 }
 
-static void report(const rl_args *a, const rl_ops *o, double *ns, uint64_t failed)
+static void report(const rl_args *a, const rl_ops *o, double *ns, unsigned passes,
+                   uint64_t failed)
 {
-    qsort(ns, a->passes, sizeof *ns, cmp_double);
+    qsort(ns, passes, sizeof *ns, cmp_double);
     double n = o->nops ? (double)o->nops : 1;
-    double best = a->passes ? ns[0] / n : 0, median = a->passes ? ns[a->passes / 2] / n : 0;
+    double best = passes ? ns[0] / n : 0, median = passes ? ns[passes / 2] / n : 0;
     double ops_s = best > 0 ? 1e9 / best : 0;
     if (a->csv) {
         printf("allocator,ops,passes,best_ns_op,best_ops_s,median_ns_op,failed,peak_live_bytes,"
                "malloc,calloc,realloc,free,aligned\n");
         printf("%s,%llu,%u,%.3f,%.0f,%.3f,%llu,%llu", a->alloc, (unsigned long long)o->nops,
-               a->passes, best, ops_s, median, (unsigned long long)failed,
+               passes, best, ops_s, median, (unsigned long long)failed,
                (unsigned long long)o->peak_live_bytes);
         for (int k = 0; k < RL_KINDS; k++)
             printf(",%llu", (unsigned long long)o->count[k]);
@@ -268,7 +325,7 @@ static void report(const rl_args *a, const rl_ops *o, double *ns, uint64_t faile
         return;
     }
     printf("%s on %s: %llu ops, %u passes: best %.2f ns/op (%.2f Mops/s), median %.2f ns/op",
-           a->alloc, a->path, (unsigned long long)o->nops, a->passes, best, ops_s / 1e6, median);
+           a->alloc, a->path, (unsigned long long)o->nops, passes, best, ops_s / 1e6, median);
     printf(failed ? ", %llu failed allocations\n" : "\n", (unsigned long long)failed);
 }
 
@@ -279,23 +336,34 @@ int main(int argc, char **argv)
     rl_ops o;
     if (parse_args(argc, argv, &a))
         return 2;
-    if (load_fns(a.alloc, &f, argv) < 0 || rl_ops_open(a.path, &o) < 0)
+    clean_start(argv);
+    if (load_fns(a.alloc, &f) < 0 || rl_ops_open(a.path, &o) < 0)
         return 1;
     void **ptr = slot_array(o.nslots);
-    double *ns = calloc(a.passes + 1, sizeof *ns);
-    if (!ptr || !ns) {
+    /* Like the slots, outside the heap: the replayed allocator's state is
+     * what the passes made it. */
+    double *ns = mmap(NULL, MAX_PASSES * sizeof *ns, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (!ptr || ns == MAP_FAILED) {
         fprintf(stderr, "hb_refloop: out of memory\n");
         return 1;
     }
-    uint64_t failed = 0;
-    for (unsigned p = 0; p < a.passes; p++) {
+    /* The first pass, on the fresh heap, untimed; then timed passes until
+     * there are enough of them, as the harness decides it. */
+    uint64_t failed = rl_pass(o.ops, o.nops, ptr, &f);
+    release(ptr, o.nslots, &f);
+    unsigned n = 0;
+    double total = 0;
+    while (a.passes > 0 && n < MAX_PASSES && !(n >= 1 && total >= a.max_time * 1e9) &&
+           !(n >= a.passes && total >= a.min_time * 1e9)) {
         double t0 = now_ns();
         failed = rl_pass(o.ops, o.nops, ptr, &f);
-        ns[p] = now_ns() - t0;
+        ns[n] = now_ns() - t0;
         release(ptr, o.nslots, &f);
+        total += ns[n++];
     }
-    report(&a, &o, ns, failed);
-    free(ns);
+    report(&a, &o, ns, n, failed);
+    munmap(ns, MAX_PASSES * sizeof *ns);
     rl_ops_close(&o);
     return 0;
 }

@@ -22,7 +22,8 @@ static size_t round64(size_t n) { return (n + 63) & ~(size_t)63; }
 int hb_replay_mem_map(hb_replay_mem *m, const hb_trace *t)
 {
     size_t nslots = t->nslots ? t->nslots : 1;
-    size_t slots = round64(nslots * sizeof(hb_slot));
+    size_t ptrs = round64(nslots * sizeof(void *)), sizes = round64(nslots * sizeof(uint64_t));
+    size_t slots = ptrs + sizes;
     size_t hists = round64(HB_OP_KINDS * sizeof(hb_hist));
     size_t times = round64(HB_MAX_PASSES * sizeof(double));
     m->pts_cap = HB_SERIES_POINTS + 2;
@@ -38,7 +39,8 @@ int hb_replay_mem_map(hb_replay_mem *m, const hb_trace *t)
         return -1;
     }
     m->map = p;
-    m->slots = (hb_slot *)p;
+    m->ptr = (void **)p;
+    m->size = (uint64_t *)(p + ptrs);
     m->hist = (hb_hist *)(p + slots);
     m->pass_hist = (hb_hist *)(p + slots + hists);
     m->pass_s = (double *)(p + slots + 2 * hists);

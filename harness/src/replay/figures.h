@@ -15,7 +15,8 @@
 typedef struct hb_replay_mem {
     void *map;
     size_t len;
-    hb_slot *slots;
+    void **ptr;          /* [nslots]: the slots' pointers               */
+    uint64_t *size;      /* [nslots]: their size words                  */
     hb_hist *hist;       /* [HB_OP_KINDS]: every latency pass           */
     hb_hist *pass_hist;  /* [HB_OP_KINDS]: the current latency pass     */
     double *pass_s;      /* [HB_MAX_PASSES]: throughput pass times      */

@@ -27,12 +27,11 @@
  * emulated aligned allocation whose base pointer sits just before it. */
 #define HB_SLOT_EMULATED_ALIGN (UINT64_C(1) << 63)
 
-/* One live block: pointer and size word side by side, one cache line
- * holding four of them. */
-typedef struct hb_slot {
-    void *p;
-    uint64_t size;
-} hb_slot;
+/* The live blocks, one slot each, in two parallel arrays: the pointers
+ * (hb_pass.ptr) and the size words (hb_pass.size).  A throughput pass in
+ * which nothing can be emulated needs no size word (hb_pass_throughput),
+ * and then touches the pointers alone: half the memory, eight slots a
+ * cache line. */
 
 enum hb_corruption {
     HB_CORRUPT_NONE = 0,
@@ -82,7 +81,8 @@ typedef struct hb_pass {
     const hb_libc_fns *libc; /* set: call the system allocator directly  */
     const hb_op *ops;
     size_t nops;
-    hb_slot *slot;       /* one per slot                              */
+    void **ptr;          /* [nslots]: the slots' blocks               */
+    uint64_t *size;      /* [nslots]: their size words                */
     uint32_t nslots;
     const hb_clock *clk; /* latency pass                              */
     hb_hist *hist;       /* [HB_OP_KINDS], latency pass               */

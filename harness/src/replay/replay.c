@@ -94,7 +94,8 @@ static void init_pass(const pass_env *e, hb_pass *P)
     P->libc = e->l->contract == HB_CONTRACT_LIBC ? &e->l->libc : NULL;
     P->ops = e->t->ops;
     P->nops = e->t->nops;
-    P->slot = e->m.slots;
+    P->ptr = e->m.ptr;
+    P->size = e->m.size;
     P->nslots = e->t->nslots;
 }
 
