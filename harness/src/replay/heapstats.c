@@ -144,10 +144,10 @@ bool hb_heapstats_read(const hb_heapstats *s, uint64_t *stats, uint64_t *reserve
 #define MI_SEGMENT_DECOMMIT_DELAY 23
 #define MI_FROZEN_MS 1000000000L     /* 11 days: no pass lasts that long */
 
+/* The caller has checked there is room. */
 static void remember(hb_heapstats *s, int id, int which, long value)
 {
-    if (s->nfrozen < HB_FROZEN_MAX)
-        s->frozen[s->nfrozen++] = (struct hb_frozen_timer){ id, which, value };
+    s->frozen[s->nfrozen++] = (struct hb_frozen_timer){ id, which, value };
 }
 
 /* The decay timers of every arena jemalloc has initialized; arenas it makes
@@ -160,7 +160,7 @@ static enum hb_timers jemalloc_freeze(hb_heapstats *s, bool hold)
     size_t len = sizeof narenas;
     if (ctl("arenas.narenas", &narenas, &len, NULL, 0) != 0)
         return HB_TIMERS_NONE;
-    bool timers = false;
+    bool timers = false, held = hold;
     for (unsigned i = 0; i < narenas; i++)
         for (int w = 0; w < 2; w++) {
             char name[64];
@@ -170,11 +170,16 @@ static enum hb_timers jemalloc_freeze(hb_heapstats *s, bool hold)
             if (ctl(name, &ms, &len, NULL, 0) != 0 || ms <= 0)
                 continue; /* not initialized, never purges, or purges at once */
             timers = true;
-            if (hold && s->nfrozen < HB_FROZEN_MAX &&
-                ctl(name, NULL, NULL, &never, sizeof never) == 0)
+            if (!hold)
+                continue;
+            /* A timer that cannot be held (or remembered) is left running,
+             * and the row says the timers were live. */
+            if (s->nfrozen < HB_FROZEN_MAX && ctl(name, NULL, NULL, &never, sizeof never) == 0)
                 remember(s, (int)i, w, (long)ms);
+            else
+                held = false;
         }
-    return !timers ? HB_TIMERS_NONE : hold ? HB_TIMERS_FROZEN : HB_TIMERS_LIVE;
+    return !timers ? HB_TIMERS_NONE : held ? HB_TIMERS_FROZEN : HB_TIMERS_LIVE;
 }
 
 /* mimalloc's option numbers changed between versions: only the 2.0 series,
