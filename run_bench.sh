@@ -504,30 +504,38 @@ selfbench_instructions() {
         say "selfbench: no valgrind: instruction counts skipped"
         return 0
     fi
-    printf '\ninstructions per op, one untimed pass, glibc (callgrind in %s vs rl_pass; %s)\n' \
+    printf '\ninstructions per op, one untimed pass (callgrind in %s vs rl_pass; %s)\n' \
         "$fn" "target <= 1.10x"
-    printf '  %-18s %10s %10s %7s\n' trace reference harness ratio
-    for name in gcc-cc1 sqlite-orders; do
-        t=traces/recorded/$name.trace.xz
-        n=$("$BUILD/hb_refloop" --csv --passes 0 glibc "$ops/$name.ops" | csv_col ops || true)
-        # The harness's pass counted is its first timed one, the second on
-        # the heap (after the measuring pass); the reference's is too: its
-        # untimed first pass and one timed pass, less the first pass alone,
-        # glibc's own instructions being those of the same heap state.
-        ref1=$(callgrind_ir rl_pass "$out/cg.ref1.$name" \
-            "$BUILD/hb_refloop" --passes 0 glibc "$ops/$name.ops")
-        ref=$(callgrind_ir rl_pass "$out/cg.ref.$name" \
-            "$BUILD/hb_refloop" --passes 1 --min-time 0 glibc "$ops/$name.ops")
-        [ -z "$ref" ] || [ -z "$ref1" ] || ref=$((ref - ref1))
-        hb=$(callgrind_ir "$fn" "$out/cg.hb.$name" \
-            "$HB" run --timing throughput --passes 1 --min-time 0 --csv --csv-header glibc "$t")
-        passes=$(csv_col throughput_passes <"$out/cg.hb.$name.csv")
-        awk -v t="$name" -v n="$n" -v ref="$ref" -v hb="$hb" -v p="${passes:-1}" 'BEGIN {
-            if (!(n > 0 && ref > 0 && hb > 0)) { printf "  %-18s not measured\n", t; exit }
-            r = ref / n; h = hb / (n * (p > 0 ? p : 1)); q = h / r
-            printf "  %-18s %10.1f %10.1f %7.3f  %s\n", t, r, h, q,
-                   (q <= 1.1 ? "ok" : "ABOVE 1.10") }'
+    printf '  %-18s %-9s %10s %10s %7s\n' trace allocator reference harness ratio
+    for t in traces/recorded/*.trace.xz; do
+        name=$(basename "$t" .trace.xz)
+        for a in "${SB_SYSTEM[@]}"; do
+            selfbench_instructions_cell "$ops" "$out" "$fn" "$t" "$name" "$a"
+        done
     done
+}
+
+# One cell of selfbench_instructions: trace T (NAME) and allocator A.
+selfbench_instructions_cell() {
+    local ops=$1 out=$2 fn=$3 t=$4 name=$5 a=$6 n ref ref1 hb passes cg
+    cg=$out/cg.$a.$name
+    n=$("$BUILD/hb_refloop" --csv --passes 0 "$a" "$ops/$name.ops" 2>/dev/null | csv_col ops || true)
+    # The harness's pass counted is its first timed one, the second on the
+    # heap (after the measuring pass); the reference's is too: its untimed
+    # first pass and one timed pass, less the first pass alone, the
+    # allocator's own instructions being those of the same heap state.
+    ref1=$(callgrind_ir rl_pass "$cg.ref1" "$BUILD/hb_refloop" --passes 0 "$a" "$ops/$name.ops")
+    ref=$(callgrind_ir rl_pass "$cg.ref" \
+        "$BUILD/hb_refloop" --passes 1 --min-time 0 "$a" "$ops/$name.ops")
+    [ -z "$ref" ] || [ -z "$ref1" ] || ref=$((ref - ref1))
+    hb=$(callgrind_ir "$fn" "$cg.hb" \
+        "$HB" run --timing throughput --passes 1 --min-time 0 --csv --csv-header "$a" "$t")
+    passes=$(csv_col throughput_passes <"$cg.hb.csv")
+    awk -v t="$name" -v a="$a" -v n="$n" -v ref="$ref" -v hb="$hb" -v p="${passes:-1}" 'BEGIN {
+        printf "  %-18s %-9s ", t, a
+        if (!(n > 0 && ref > 0 && hb > 0)) { print "not measured (allocator not loadable?)"; exit }
+        r = ref / n; h = hb / (n * (p > 0 ? p : 1)); q = h / r
+        printf "%10.1f %10.1f %7.3f  %s\n", r, h, q, (q <= 1.1 ? "ok" : "ABOVE 1.10") }'
 }
 
 # The null allocator: what the harness costs per operation on its own.
