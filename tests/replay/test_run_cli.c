@@ -80,27 +80,30 @@ static void test_system_allocators(void)
         CHECK(exit_code(run(args)) == 0);
         CHECK(!strncmp(out, names[i], strlen(names[i])));
         CHECK_STR_CONTAINS(out, ",cli,1,ok,,14,");
-        CHECK_EQ_U(fields(out), 89);
+        CHECK_EQ_U(fields(out), 91);
         if (strstr(out, ",ok,") == NULL)
             fprintf(stderr, "  %s: %s%s", names[i], out, err);
     }
 }
 
-/* The last column says what became of the allocator's purge timers. */
-static const char *last_field(const char *s)
+/* Column k (from 1) of the first line of s, up to its comma or newline. */
+static const char *field_at(const char *s, unsigned k)
 {
-    const char *nl = strchr(s, '\n'), *c = s;
-    for (const char *p = s; *p && p != nl; p++)
-        if (*p == ',')
-            c = p + 1;
-    return c;
+    for (unsigned i = 1; i < k && s; i++) {
+        s = strchr(s, ',');
+        s = s ? s + 1 : NULL;
+    }
+    return s ? s : "";
 }
+
+#define COL_PURGE_TIMERS 89
+#define COL_CPU_MHZ 90
 
 static void test_purge_timers(void)
 {
     const char *glibc[] = { "run", "--csv", "--timing", "throughput", "glibc", trace_path, NULL };
     CHECK(exit_code(run(glibc)) == 0);
-    CHECK(!strncmp(last_field(out), "none\n", 5));
+    CHECK(!strncmp(field_at(out, COL_PURGE_TIMERS), "none,", 5));
     const char *bad[] = { "run", "--purge-timers", "sometimes", "glibc", trace_path, NULL };
     CHECK(exit_code(run(bad)) == 2);
     CHECK_STR_CONTAINS(err, "frozen or live");
@@ -116,15 +119,29 @@ static void test_purge_timers(void)
     const char *held[] = { "run", "--csv", "--timing", "throughput", "jemalloc", trace_path,
                            NULL };
     CHECK(exit_code(run(held)) == 0);
-    CHECK(!strncmp(last_field(out), "frozen\n", 7));
+    CHECK(!strncmp(field_at(out, COL_PURGE_TIMERS), "frozen,", 7));
     const char *live[] = { "run", "--csv", "--timing", "throughput", "--purge-timers", "live",
                            "jemalloc", trace_path, NULL };
     CHECK(exit_code(run(live)) == 0);
-    CHECK(!strncmp(last_field(out), "live\n", 5));
+    CHECK(!strncmp(field_at(out, COL_PURGE_TIMERS), "live,", 5));
     const char *inproc[] = { "run", "--csv", "--no-isolate", "--timing", "throughput",
                              "--purge-timers", "live", "jemalloc", trace_path, NULL };
     CHECK(exit_code(run(inproc)) == 0);
-    CHECK(!strncmp(last_field(out), "live\n", 5));
+    CHECK(!strncmp(field_at(out, COL_PURGE_TIMERS), "live,", 5));
+}
+
+/* The processor's clock around the timed passes: a plausible rate, a
+ * spread of at least 1; no timed pass, no clock. */
+static void test_cpu_clock(void)
+{
+    const char *args[] = { "run", "--csv", "--timing", "throughput", "segfit", trace_path, NULL };
+    CHECK(exit_code(run(args)) == 0);
+    double mhz = atof(field_at(out, COL_CPU_MHZ)), ratio = atof(field_at(out, COL_CPU_MHZ + 1));
+    CHECK(mhz > 100 && mhz < 20000);
+    CHECK(ratio >= 1.0 && ratio < 100);
+    const char *bad[] = { "run", "--csv", "--no-cache", "/nonexistent/x.so", trace_path, NULL };
+    CHECK(exit_code(run(bad)) == 1);
+    CHECK(!strncmp(field_at(out, COL_CPU_MHZ), ",\n", 2));
 }
 
 static void test_header_name_rep(void)
@@ -157,7 +174,7 @@ static void test_load_error_row_and_exit_1(void)
     const char *args[] = { "run", "--csv", "--no-cache", "/nonexistent/x.so", trace_path, NULL };
     CHECK(exit_code(run(args)) == 1);
     CHECK(!strncmp(out, "x,cli,1,load-error,", 19));
-    CHECK_EQ_U(fields(out), 89);
+    CHECK_EQ_U(fields(out), 91);
     CHECK_STR_CONTAINS(err, "/nonexistent/x.so");
 }
 
@@ -281,6 +298,7 @@ int main(void)
     RUN(test_system_allocators);
     RUN(test_glibc_heap_is_clean);
     RUN(test_purge_timers);
+    RUN(test_cpu_clock);
     RUN(test_header_name_rep);
     RUN(test_lab_form_and_human_report);
     RUN(test_load_error_row_and_exit_1);

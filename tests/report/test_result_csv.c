@@ -30,9 +30,10 @@ static const char *expected_header =
     "throughput_ci95_ops_s,"
     "footprint_resident_bytes,footprint_reserved_bytes,footprint_reserved_method,"
     "footprint_stats_bytes,footprint_stats_method,utilization_reserved,footprint_end_bytes,"
-    "frag_internal_bytes,frag_external_bytes,frag_jw1,frag_jw2,frag_jw3,frag_jw4,purge_timers";
+    "frag_internal_bytes,frag_external_bytes,frag_jw1,frag_jw2,frag_jw3,frag_jw4,purge_timers,"
+    "cpu_mhz,cpu_mhz_ratio";
 
-#define NFIELDS 89
+#define NFIELDS 91
 
 static char row[4096];
 
@@ -117,6 +118,8 @@ static void test_full_row(void)
     r.lat[HB_OP_REALLOC] = (hb_latency){ 2, 50, 50, 60, 60, 60, 60, 50, NAN };
     strcpy(r.clock, "tsc");
     r.clock_overhead_ns = 7.25;
+    r.cpu_mhz = 3412.4;
+    r.cpu_mhz_ratio = 1.0213;
     render(&r);
     CHECK_EQ_U(fields(row), NFIELDS);
     CHECK(!strcmp(field(row, 3), "ok"));
@@ -147,6 +150,8 @@ static void test_full_row(void)
     CHECK(field(row, 78)[0] == '\0' && field(row, 79)[0] == '\0'); /* no own stats */
     CHECK(!strcmp(field(row, 84), "0.1500")); /* frag_jw1 */
     CHECK(field(row, 85)[0] == '\0');         /* frag_jw2: undefined */
+    CHECK(!strcmp(field(row, 89), "3412"));   /* cpu_mhz */
+    CHECK(!strcmp(field(row, 90), "1.021"));  /* cpu_mhz_ratio */
 }
 
 static void test_human_report(void)

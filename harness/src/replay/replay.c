@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include "osmem/osmem.h"
+#include "replay/cpuclock.h"
 #include "replay/fault.h"
 #include "replay/figures.h"
 #include "replay/pass.h"
@@ -32,6 +33,7 @@ typedef struct pass_env {
     hb_replay_mem m;   /* slots, histograms, pass times, series */
     hb_heapstats hs;
     hb_anon anon;
+    hb_cpu_track cpu;  /* the processor's clock around the timed passes */
 } pass_env;
 
 /* ---- status -------------------------------------------------------------- */
@@ -203,6 +205,7 @@ static void pass_throughput(pass_env *e, hb_result *r)
     unsigned n = 0;
     double total = 0;
     while (!enough_passes(e->cfg, n, total) && !stop_after(r)) {
+        hb_cpu_track_probe(&e->cpu, n == 0);
         init_pass(e, &P);
         hb_fault_enter(HB_PASS_THROUGHPUT, e->t->ops, e->t->nops);
         uint64_t t0 = hb_mono_ns();
@@ -227,6 +230,7 @@ static void pass_latency(pass_env *e, hb_clock *c, hb_result *r)
     /* A slow cell (a linear-time allocator, the mmap baseline) stops adding
      * passes after max_time, as the throughput passes do. */
     for (unsigned k = 0; k < want && spent < cap && !stop_after(r); k++) {
+        hb_cpu_track_probe(&e->cpu, k == 0);
         hb_clock_calibrate(c);
         double before = c->overhead;
         for (int i = 0; i < HB_OP_KINDS; i++)
@@ -273,10 +277,15 @@ static int run_passes(pass_env *e, hb_clock *c, hb_result *r, char *err, size_t 
         return -1;
     }
     int rc = pass_measure(e, &mt, r, err, errlen);
+    hb_cpu_track_init(&e->cpu);
     if (rc == 0 && !stop_after(r) && (e->cfg->timing & HB_TIMING_THROUGHPUT))
         pass_throughput(e, r);
     if (rc == 0 && !stop_after(r) && (e->cfg->timing & HB_TIMING_PER_OP))
         pass_latency(e, c, r);
+    if (e->cpu.n) {
+        hb_cpu_track_probe(&e->cpu, 1); /* after the last pass */
+        hb_cpu_track_read(&e->cpu, &r->cpu_mhz, &r->cpu_mhz_ratio);
+    }
     close_heap(e);
     /* A heap that lost track of its blocks measured nothing worth a
      * figure: the row keeps its status and detail, every figure empty. */

@@ -136,6 +136,10 @@ static void method_section(FILE *f, const hb_run *r)
     spread(r, "throughput_passes", "%.0f", v, sizeof v);
     fprintf(f, "- **Throughput**: operations per second of the untimed replay, the median "
             "of its passes; passes per cell: %s.\n", v);
+    spread(r, "cpu_mhz", "%.0f", v, sizeof v);
+    fprintf(f, "- **Processor clock** during the timed passes (MHz): %s. Time figures follow "
+            "it: compare cells timed at clocks that differ by more than a few per cent with "
+            "care (docs/metrics.md, \"The processor's clock\").\n", v);
     distinct(r, "footprint_source", v, sizeof v);
     fprintf(f, "- **Utilization**: peak live bytes / peak footprint; footprint methods in "
             "these rows: %s. %s\n\n", v, strchr(v, ',') ? "Different methods are not strictly "

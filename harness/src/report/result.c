@@ -48,7 +48,7 @@ const char *hb_csv_header(void)
            "footprint_resident_bytes,footprint_reserved_bytes,footprint_reserved_method,"
            "footprint_stats_bytes,footprint_stats_method,utilization_reserved,"
            "footprint_end_bytes,frag_internal_bytes,frag_external_bytes,"
-           "frag_jw1,frag_jw2,frag_jw3,frag_jw4,purge_timers";
+           "frag_jw1,frag_jw2,frag_jw3,frag_jw4,purge_timers,cpu_mhz,cpu_mhz_ratio";
 }
 
 /* A text field may hold neither the separator nor a line break: cleaned
@@ -177,6 +177,9 @@ void hb_csv_write_row(FILE *f, const hb_result *r)
     put_latency(f, lat, &r->lat[HB_OP_ALIGNED]); /* appended later: columns only grow */
     put_timing_more(f, r, lat, tp);
     put_memory_more(f, r, fp);
+    /* the processor's clock over the timed passes (cpuclock.h) */
+    put_dbl(f, (tp || lat) && r->cpu_mhz > 0, "%.0f", r->cpu_mhz);
+    put_dbl(f, (tp || lat) && r->cpu_mhz > 0, "%.3f", r->cpu_mhz_ratio);
     fputc('\n', f);
 }
 
@@ -297,4 +300,7 @@ void hb_result_print(FILE *f, const hb_result *r)
                 r->tp_ci95_ops_s);
     if (r->measured & HB_MEAS_LATENCY)
         print_latency(f, r);
+    if (r->cpu_mhz > 0)
+        fprintf(f, "  cpu clock    %.0f MHz median over the timed passes, max/min %.3f\n",
+                r->cpu_mhz, r->cpu_mhz_ratio);
 }

@@ -75,6 +75,8 @@ typedef struct hb_result {
     double tp_best_ops_s;
     double tp_cv;              /* coefficient of variation of pass rates   */
     double tp_ci95_ops_s;      /* half-width, t interval of the mean rate  */
+    double cpu_mhz;            /* processor clock over the timed passes: median */
+    double cpu_mhz_ratio;      /* its max/min over those passes           */
     unsigned tp_passes;
 
     /* latency */
