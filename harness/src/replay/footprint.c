@@ -42,7 +42,7 @@ static const char *read_u64(const char *p, const char *end, uint64_t *v)
 
 /* statm is "size resident shared text lib data dt", in pages; shared is
  * the file-backed and shmem part of resident. */
-uint64_t hb_anon_bytes(const hb_anon *a)
+uint64_t hb_anon_bytes(hb_anon *a)
 {
     char buf[160];
     ssize_t n = pread(a->fd, buf, sizeof buf, 0);
@@ -52,6 +52,7 @@ uint64_t hb_anon_bytes(const hb_anon *a)
     const char *p = read_u64(buf, buf + n, &size);
     p = read_u64(p, buf + n, &resident);
     read_u64(p, buf + n, &shared);
+    a->vm_pages = size;
     return resident > shared ? (resident - shared) * a->page : 0;
 }
 

@@ -24,15 +24,17 @@
 #include <stdint.h>
 
 typedef struct hb_anon {
-    int fd;      /* /proc/self/statm */
+    int fd;            /* /proc/self/statm                          */
     size_t page;
+    uint64_t vm_pages; /* the process's mapped size at the last read */
 } hb_anon;
 
 int hb_anon_open(hb_anon *a);
 void hb_anon_close(hb_anon *a);
 
-/* Anonymous resident bytes of the process now; 0 if it cannot be read. */
-uint64_t hb_anon_bytes(const hb_anon *a);
+/* Anonymous resident bytes of the process now; 0 if it cannot be read.
+ * Also notes the mapped size (a->vm_pages). */
+uint64_t hb_anon_bytes(hb_anon *a);
 
 /* Faults in bytes of stack below the caller's frame. */
 void hb_prefault_stack(size_t bytes);

@@ -52,6 +52,7 @@ bool hb_heapstats_find(hb_heapstats *s, const hb_loaded *l)
     found(s, HS_GLIBC, dlsym(l->dl, "mallinfo2"), "mallinfo2:arena+hblkhd",
           "mallinfo2:arena+hblkhd");
     s->own_libc = true;
+    s->follows_vm = true;
     return s->kind != HS_NONE;
 }
 

@@ -34,6 +34,8 @@ typedef struct hb_heapstats {
     void *fn;                    /* the statistics entry point            */
     void *dl;                    /* the library's handle                  */
     bool own_libc;               /* the library is the process's own glibc */
+    bool follows_vm;             /* its figures move exactly as the process's
+                                    mapped size does (glibc)                */
     uint64_t base;               /* mimalloc: its peak RSS at the zero     */
     /* Purge timers held back for the measuring pass, with what they were. */
     unsigned nfrozen;

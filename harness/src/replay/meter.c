@@ -23,8 +23,18 @@ static uint64_t reserved_now(hb_meter *m, bool at_point)
     if (!m->hs || !at_point)
         return UINT64_MAX;
     uint64_t stats, reserved;
-    if (!hb_heapstats_read(m->hs, &stats, &reserved))
+    /* glibc's arena + hblkhd counts what it took by brk and mmap, so it
+     * changes exactly when the process's mapped size does; mallinfo2 walks
+     * every free chunk, so it is called again only then. */
+    if (m->have_stats && m->hs->follows_vm && m->anon->vm_pages == m->stats_vm) {
+        stats = m->stats_last;
+        reserved = m->reserved_last;
+    } else if (!hb_heapstats_read(m->hs, &stats, &reserved)) {
         return UINT64_MAX;
+    }
+    m->stats_vm = m->anon->vm_pages;
+    m->stats_last = stats;
+    m->reserved_last = reserved;
     m->have_stats = true;
     if (stats > m->stats_max)
         m->stats_max = stats;

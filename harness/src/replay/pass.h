@@ -55,7 +55,7 @@ typedef struct hb_series_pt {
 /* What the measuring pass gathers beyond counts: the footprint after every
  * operation, the fragmentation measures and the series. */
 typedef struct hb_meter {
-    const hb_anon *anon;        /* statm reader                           */
+    hb_anon *anon;              /* statm reader                           */
     uint64_t base;              /* anonymous bytes before the first op     */
     uint64_t extra;             /* resident heap present before the pass   */
     uint64_t table_base;        /* memory source's table bytes at the zero */
@@ -72,6 +72,7 @@ typedef struct hb_meter {
     uint64_t usable, usable_at_peak;   /* usable bytes of live blocks       */
     double sum_res, sum_live;          /* over operations, for J&W #1       */
     uint64_t stats_max, stats_reserved_max;
+    uint64_t stats_vm, stats_last, reserved_last; /* the last read, and the mapped size then */
     bool have_stats, have_usable;
 } hb_meter;
 
