@@ -96,6 +96,8 @@ static const char *field_at(const char *s, unsigned k)
     return s ? s : "";
 }
 
+#define COL_LATENCY_PASSES 58
+#define COL_THROUGHPUT_PASSES 73
 #define COL_PURGE_TIMERS 89
 #define COL_CPU_MHZ 90
 
@@ -142,6 +144,22 @@ static void test_cpu_clock(void)
     const char *bad[] = { "run", "--csv", "--no-cache", "/nonexistent/x.so", trace_path, NULL };
     CHECK(exit_code(run(bad)) == 1);
     CHECK(!strncmp(field_at(out, COL_CPU_MHZ), ",\n", 2));
+}
+
+/* max_time stops adding passes only after the second of each kind, so a
+ * slow cell still has intervals; fewer passes asked for are honoured. */
+static void test_max_time_keeps_two_passes(void)
+{
+    const char *slow[] = { "run", "--csv", "--max-time", "0.000001", "segfit", trace_path, NULL };
+    CHECK(exit_code(run(slow)) == 0);
+    CHECK(!strncmp(field_at(out, COL_LATENCY_PASSES), "2,", 2));
+    CHECK(!strncmp(field_at(out, COL_THROUGHPUT_PASSES), "2,", 2));
+    CHECK(field_at(out, COL_THROUGHPUT_PASSES + 2)[0] != ','); /* throughput_ci95_ops_s */
+    const char *one[] = { "run", "--csv", "--max-time", "0.000001", "--passes", "1",
+                          "--latency-passes", "1", "segfit", trace_path, NULL };
+    CHECK(exit_code(run(one)) == 0);
+    CHECK(!strncmp(field_at(out, COL_LATENCY_PASSES), "1,", 2));
+    CHECK(!strncmp(field_at(out, COL_THROUGHPUT_PASSES), "1,", 2));
 }
 
 static void test_header_name_rep(void)
@@ -299,6 +317,7 @@ int main(void)
     RUN(test_glibc_heap_is_clean);
     RUN(test_purge_timers);
     RUN(test_cpu_clock);
+    RUN(test_max_time_keeps_two_passes);
     RUN(test_header_name_rep);
     RUN(test_lab_form_and_human_report);
     RUN(test_load_error_row_and_exit_1);

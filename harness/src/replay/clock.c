@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OVERHEAD_PAIRS 50000
-#define CALIBRATE_NS 10000000u /* per round */
+#define OVERHEAD_PAIRS 25000
+#define CALIBRATE_NS 5000000u /* per round */
 #define CALIBRATE_ROUNDS 3
 
 /* An invariant TSC ticks at one rate in every P-state and C-state; without

@@ -48,13 +48,13 @@ typedef struct hb_clock {
     uint64_t dropped;   /* pairs left out as interrupted (last calibration) */
 } hb_clock;
 
-/* Picks the clock, measures its rate (about 30 ms) and calibrates it. */
+/* Picks the clock, measures its rate (about 15 ms) and calibrates it. */
 void hb_clock_init(hb_clock *c);
 
 /* The clock_gettime(CLOCK_MONOTONIC) clock, calibrated. */
 void hb_clock_init_monotonic(hb_clock *c);
 
-/* Measures overhead and step again (about 2 ms): done around each timed
+/* Measures overhead and step again (about 5 ms): done around each timed
  * pass, so the zero point is the one of that moment. */
 void hb_clock_calibrate(hb_clock *c);
 

@@ -190,11 +190,15 @@ static int pass_measure(pass_env *e, hb_meter *mt, hb_result *r, char *err, size
 
 /* ---- timing ----------------------------------------------------------------- */
 
+/* The passes max_time cannot cut: two, so even the slowest cell has an
+ * interval, unless fewer were asked for. */
+static unsigned uncut(unsigned want) { return want < HB_INTERVAL_PASSES ? want : HB_INTERVAL_PASSES; }
+
 static bool enough_passes(const hb_replay_cfg *c, unsigned n, double total)
 {
     unsigned least = c->passes ? c->passes : HB_DEFAULT_PASSES;
     double cap = c->max_time_s > 0 ? c->max_time_s : HB_DEFAULT_MAX_TIME_S;
-    if (n >= HB_MAX_PASSES || (n >= 1 && total >= cap))
+    if (n >= HB_MAX_PASSES || (n >= uncut(least) && total >= cap))
         return true;
     return n >= least && total >= c->min_time_s;
 }
@@ -227,12 +231,14 @@ static void pass_latency(pass_env *e, hb_clock *c, hb_result *r)
     hb_pass P;
     double cap = e->cfg->max_time_s > 0 ? e->cfg->max_time_s : HB_DEFAULT_MAX_TIME_S, spent = 0;
     hb_fig_latency_start(&acc, e->m.hist);
+    /* The clock is calibrated before the first pass and after every pass:
+     * a pass's zero point is the mean of the calibrations on either side. */
+    hb_clock_calibrate(c);
+    double before = c->overhead;
     /* A slow cell (a linear-time allocator, the mmap baseline) stops adding
      * passes after max_time, as the throughput passes do. */
-    for (unsigned k = 0; k < want && spent < cap && !stop_after(r); k++) {
+    for (unsigned k = 0; k < want && (k < uncut(want) || spent < cap) && !stop_after(r); k++) {
         hb_cpu_track_probe(&e->cpu, k == 0);
-        hb_clock_calibrate(c);
-        double before = c->overhead;
         for (int i = 0; i < HB_OP_KINDS; i++)
             hb_hist_reset(&e->m.pass_hist[i]);
         init_pass(e, &P);
@@ -247,6 +253,7 @@ static void pass_latency(pass_env *e, hb_clock *c, hb_result *r)
         hb_clock_calibrate(c);
         hb_fig_latency_pass(&acc, c, e->m.pass_hist, (before + c->overhead) / 2,
                             (double)(t1 - t0) / (double)(e->t->nops ? e->t->nops : 1));
+        before = c->overhead;
     }
     hb_fig_latency_end(&acc, c, r);
 }

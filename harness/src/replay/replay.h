@@ -14,7 +14,8 @@
  *               checks, and the allocator's check() at the end.  It is also
  *               the warm-up of the timed passes.
  *   throughput  untimed op by op, repeated until at least `passes` passes
- *               and `min_time` seconds (capped by `max_time`); each pass
+ *               and `min_time` seconds (capped by `max_time`, but never
+ *               fewer than two, so every figure has an interval); each pass
  *               starts from the heap the previous one left, every block
  *               freed: the median pass gives operations per second.
  *   latency     `latency_passes` passes, every operation timed on its own;
@@ -44,7 +45,8 @@ enum hb_timing {
 
 #define HB_DEFAULT_PASSES 5
 #define HB_DEFAULT_MIN_TIME_S 0.3
-#define HB_DEFAULT_MAX_TIME_S 2.0
+#define HB_DEFAULT_MAX_TIME_S 1.0
+#define HB_INTERVAL_PASSES 2   /* the fewest passes that give an interval   */
 #define HB_DEFAULT_LATENCY_PASSES 3
 #define HB_MAX_LATENCY_PASSES 16
 #define HB_MAX_PASSES 10000   /* throughput passes kept, at most            */
@@ -57,7 +59,8 @@ typedef struct hb_replay_cfg {
     const hb_clock *clock;  /* NULL: hb_clock_init is called                   */
     unsigned passes;        /* least throughput passes; 0: HB_DEFAULT_PASSES   */
     double min_time_s;      /* least seconds of throughput passes; 0: none     */
-    double max_time_s;      /* no new pass after this; 0: HB_DEFAULT_MAX_TIME_S */
+    double max_time_s;      /* no new pass after this, once there are two;
+                               0: HB_DEFAULT_MAX_TIME_S                        */
     unsigned latency_passes;/* 0: HB_DEFAULT_LATENCY_PASSES                    */
     const char *series_path;/* memory-over-time CSV to write, or NULL          */
     bool live_timers;       /* leave the allocator's purge timers running in
