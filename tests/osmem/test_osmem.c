@@ -92,6 +92,39 @@ static void test_limit(void)
     hb_osmem_free(m);
 }
 
+/* remap keeps the bytes, moves the count by the difference only (old and
+ * new never count at once), and refuses what unmap would refuse. */
+static void test_remap(void)
+{
+    hb_osmem *m = hb_osmem_new(0, 8 * 4096);
+    const hb_memsrc *src = hb_osmem_source(m);
+    char *a = src->map(src->ctx, 4096);
+    REQUIRE(a != NULL);
+    memset(a, 0x3C, 4096);
+    char *b = hb_osmem_remap(src, a, 4096, 3 * 4096 + 1);
+    REQUIRE(b != NULL);
+    CHECK(b[0] == 0x3C && b[4095] == 0x3C && b[4 * 4096 - 1] == 0);
+    CHECK_EQ_U(hb_osmem_stats_of(m)->map_bytes, 4 * 4096);
+    CHECK_EQ_U(hb_osmem_stats_of(m)->peak_bytes, 4 * 4096);
+    CHECK_EQ_U(hb_osmem_stats_of(m)->live_maps, 1);
+    CHECK_EQ_U(hb_osmem_stats_of(m)->remap_calls, 1);
+    CHECK(hb_osmem_remap(src, b + 4096, 4096, 8192) == NULL);   /* not a mapping start */
+    CHECK(hb_osmem_remap(src, b, 4096, 8192) == NULL);          /* not its length */
+    CHECK(hb_osmem_remap(src, b, 4 * 4096, 9 * 4096) == NULL);  /* over the limit */
+    CHECK_EQ_U(hb_osmem_stats_of(m)->refused, 3);
+    char *c = hb_osmem_remap(src, b, 4 * 4096, 4096); /* shrink */
+    REQUIRE(c != NULL);
+    CHECK(c[0] == 0x3C);
+    CHECK_EQ_U(hb_osmem_stats_of(m)->map_bytes, 4096);
+    CHECK(src->unmap(src->ctx, c, 4096) == 0);
+    CHECK_EQ_U(hb_osmem_stats_of(m)->cur_bytes, 0);
+    /* another memory source: no remap, the caller copies */
+    hb_memsrc other = *src;
+    other.map = NULL;
+    CHECK(hb_osmem_remap(&other, c, 4096, 8192) == NULL);
+    hb_osmem_free(m);
+}
+
 static sigjmp_buf jump;
 static void on_segv(int sig) { (void)sig; siglongjmp(jump, 1); }
 
@@ -120,6 +153,7 @@ int main(void)
     RUN(test_map_unmap_exact);
     RUN(test_many_mappings);
     RUN(test_limit);
+    RUN(test_remap);
     RUN(test_beyond_break_faults);
     return check_summary();
 }

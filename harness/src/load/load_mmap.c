@@ -7,10 +7,14 @@
  * free is a system call.  A 32-byte header before the block records the
  * mapping's length and the block's offset in it, so free and realloc find
  * the mapping again, and links the live blocks so destroy() returns them
- * all; a block aligned beyond 32 bytes sits further into its mapping.  The heap's own record takes one page from the memory source
- * too, so every byte it uses is counted.
+ * all; a block aligned beyond 32 bytes sits further into its mapping.
+ * realloc grows a block's mapping with mremap, as glibc does for the
+ * chunks it maps, so the kernel moves page tables instead of the bytes
+ * being copied into freshly faulted pages.  The heap's own record takes
+ * one page from the memory source too, so every byte it uses is counted.
  */
 #include "load/load.h"
+#include "osmem/osmem.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -150,6 +154,23 @@ static void *mm_realloc(void *heap, void *ptr, size_t size)
     size_t old = mm_usable(heap, ptr);
     if (size <= old)
         return ptr; /* the mapping already holds it */
+    /* The mapping moves whole, header included, to a page boundary: the
+     * block keeps its offset and so malloc's alignment (realloc promises
+     * no more). */
+    mm_heap *h = heap;
+    hdr *b = hdr_of(ptr);
+    size_t off = b->offset;
+    if (size > SIZE_MAX - off - h->src->page_size)
+        return NULL;
+    unlink_block(h, b);
+    char *base = hb_osmem_remap(h->src, (char *)ptr - off, b->map_len, off + size);
+    if (base) {
+        b = hdr_of(base + off);
+        b->map_len = off + size;
+        link_block(h, b);
+        return base + off;
+    }
+    link_block(h, b); /* not an osmem, or refused: copy */
     void *q = mm_malloc(heap, size);
     if (!q)
         return NULL;

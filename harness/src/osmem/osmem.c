@@ -8,6 +8,7 @@
  * probing, backward-shift deletion), so unmap() can refuse anything that is
  * not exactly one earlier mapping, in O(1).
  */
+#define _GNU_SOURCE /* mremap */
 #include "osmem/osmem.h"
 
 #include <errno.h>
@@ -228,6 +229,34 @@ static int osmem_unmap(void *ctx, void *addr, size_t len)
     m->st.map_bytes -= len;
     account(m);
     return 0;
+}
+
+void *hb_osmem_remap(const hb_memsrc *src, void *addr, size_t old_len, size_t new_len)
+{
+    if (src->map != osmem_map)
+        return NULL; /* not an osmem: the caller copies */
+    hb_osmem *m = src->ctx;
+    size_t i = addr ? table_find(m, (uintptr_t)addr) : SIZE_MAX;
+    if (i == SIZE_MAX || new_len == 0 || old_len > SIZE_MAX - m->page ||
+        new_len > SIZE_MAX - m->page || m->slots[i].len != page_round(m, old_len))
+        goto refuse;
+    old_len = m->slots[i].len;
+    new_len = page_round(m, new_len);
+    if (new_len > old_len && !within_limit(m, new_len - old_len))
+        goto refuse;
+    void *p = mremap(addr, old_len, new_len, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED)
+        goto refuse;
+    /* The number of mappings is unchanged, so the table has room. */
+    table_remove(m, i);
+    table_put(m, (uintptr_t)p, new_len);
+    m->st.remap_calls++;
+    m->st.map_bytes = m->st.map_bytes - old_len + new_len;
+    account(m);
+    return p;
+refuse:
+    m->st.refused++;
+    return NULL;
 }
 
 /* ---- lifetime ---------------------------------------------------------- */

@@ -26,6 +26,7 @@ typedef struct hb_osmem_stats {
     uint64_t grow_calls;  /* grow() calls with delta != 0                  */
     uint64_t map_calls;
     uint64_t unmap_calls;
+    uint64_t remap_calls; /* hb_osmem_remap calls that succeeded         */
     uint64_t refused;     /* calls refused: limit, bad unmap, exhausted     */
     size_t table_bytes;   /* resident bytes of the table of mappings       */
 } hb_osmem_stats;
@@ -44,6 +45,14 @@ void hb_osmem_free(hb_osmem *m);
 const hb_memsrc *hb_osmem_source(hb_osmem *m);
 
 const hb_osmem_stats *hb_osmem_stats_of(const hb_osmem *m);
+
+/* Resizes the live mapping at addr (of old_len bytes) to new_len with
+ * mremap(MREMAP_MAYMOVE): the kernel moves page tables, so no byte is
+ * copied or faulted in again, and old and new never count at once.  For
+ * the harness's own mmap baseline: not part of the hb_memsrc contract.
+ * Returns the mapping's address (it may move), or NULL -- also when src
+ * is not an osmem's -- leaving the mapping as it was. */
+void *hb_osmem_remap(const hb_memsrc *src, void *addr, size_t old_len, size_t new_len);
 
 /* True when [p, p+len) lies wholly below the break or inside one live
  * mapping.  Constant time for a block in the first pages of its mapping,
