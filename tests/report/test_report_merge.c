@@ -62,8 +62,11 @@ static char *slurp(const char *path)
 }
 
 /* The report without what differs between two runs of one matrix: the
- * title, the environment, and every figure (a run of digits, dots, signs
+ * title, the environment, the processor clock's line (which cells it
+ * names is a measurement), and every figure (a run of digits, dots, signs
  * and exponents becomes '#', a comma-separated list of them one '#'). */
+#define CLOCK_LINE "- **Processor clock**"
+
 static char *shape(const char *md)
 {
     char *out = malloc(strlen(md) + 1), *o = out;
@@ -72,6 +75,12 @@ static char *shape(const char *md)
     for (; *p; p++) {
         if (env && p == env && method)
             p = method;
+        if (p[-1] == '\n' && !strncmp(p, CLOCK_LINE, strlen(CLOCK_LINE))) {
+            o += sprintf(o, "%s#", CLOCK_LINE);
+            while (p[1] && p[1] != '\n')
+                p++;
+            continue;
+        }
         if (isdigit((unsigned char)*p)) {
             /* a list of figures counts as one: how many distinct values a
              * column takes is a figure too */
@@ -193,6 +202,24 @@ static void test_merge_refuses(void)
     CHECK(access("/tmp/hb_merge_never", F_OK) != 0);
 }
 
+/* The report names the cells timed at a processor clock far from the
+ * run's median, and says so when there are none. */
+static void test_clock_caveat(void)
+{
+    char *text;
+    CHECK(sh("cat \"$D/merged/report.md\"", &text) == 0);
+    CHECK_STR_CONTAINS(text, CLOCK_LINE " during the timed passes (MHz): ");
+    free(text);
+    CHECK(sh("rm -rf \"$D/clk\" && mkdir \"$D/clk\" && awk -F, -v OFS=, "
+             "'NR == 1 { for (i = 1; i <= NF; i++) if ($i == \"cpu_mhz\") c = i } "
+             "NR > 1 && $1 == \"buddy\" && $4 == \"ok\" && !done { $c = 99; done = 1 } { print }' "
+             "\"$D/merged/results.csv\" > \"$D/clk/results.csv\" && "
+             "\"$HB\" report --baseline buddy \"$D/clk\" >/dev/null && cat \"$D/clk/report.md\"", &text) == 0);
+    CHECK_STR_CONTAINS(text, "Cells timed more than 8 % away from the median clock: `buddy` on `");
+    CHECK_STR_CONTAINS(text, "(99 MHz)");
+    free(text);
+}
+
 static void test_plotdata_and_terminal(void)
 {
     char *text;
@@ -217,6 +244,7 @@ int main(void)
         return 1;
     RUN(test_merge_matches_bench);
     RUN(test_merge_refuses);
+    RUN(test_clock_caveat);
     RUN(test_plotdata_and_terminal);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
