@@ -3,7 +3,7 @@
  *
  * Time figures are wall time, and on many machines the core's clock is not
  * one number: a virtual machine's host, power management and turbo move it
- * (on the 2-core virtual machines this suite is developed on, between about
+ * (on the 2-core virtual machine of the figures in README.md, between about
  * 2.0 and 3.5 GHz, in spells of seconds).  A pass takes about as much
  * longer as the clock is slower, so two runs of one cell can differ by that
  * ratio with nothing in the harness or the allocator changed.  The replay

@@ -42,14 +42,22 @@ static void env_section(FILE *f, const hb_run *r)
     fprintf(f, "\n");
 }
 
+/* Row i's value of col when the row is chosen, ok and has one; else NULL. */
+static const char *ok_value(const hb_run *r, size_t i, const char *col)
+{
+    const char *v = hb_run_field(r, i, col);
+    if (r->row_a[i] < 0 || r->row_t[i] < 0 || !*v || strcmp(hb_run_field(r, i, "status"), "ok"))
+        return NULL;
+    return v;
+}
+
 /* The distinct values of a column over the chosen ok rows, comma-joined. */
 static void distinct(const hb_run *r, const char *col, char *out, size_t len)
 {
     out[0] = '\0';
     for (size_t i = 0; i < r->t.nrows; i++) {
-        const char *v = hb_run_field(r, i, col);
-        if (r->row_a[i] < 0 || r->row_t[i] < 0 || !*v ||
-            strcmp(hb_run_field(r, i, "status"), "ok"))
+        const char *v = ok_value(r, i, col);
+        if (!v)
             continue;
         char probe[128];
         snprintf(probe, sizeof probe, ", %s,", v);
@@ -65,17 +73,22 @@ static void distinct(const hb_run *r, const char *col, char *out, size_t len)
 /* A numeric column over the chosen ok rows as "LO to HI (median M, N
  * cells)": a figure each cell measures anew reads better as its spread
  * than as a list of every value. */
+/* The numeric values of col over the chosen ok rows, at most cap. */
+static size_t ok_numbers(const hb_run *r, const char *col, double *v, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->t.nrows && n < cap; i++) {
+        const char *x = ok_value(r, i, col);
+        if (x)
+            v[n++] = strtod(x, NULL);
+    }
+    return n;
+}
+
 static void spread(const hb_run *r, const char *col, const char *fmt, char *out, size_t len)
 {
     double v[4096];
-    size_t n = 0;
-    for (size_t i = 0; i < r->t.nrows && n < sizeof v / sizeof v[0]; i++) {
-        const char *x = hb_run_field(r, i, col);
-        if (r->row_a[i] < 0 || r->row_t[i] < 0 || !*x ||
-            strcmp(hb_run_field(r, i, "status"), "ok"))
-            continue;
-        v[n++] = strtod(x, NULL);
-    }
+    size_t n = ok_numbers(r, col, v, sizeof v / sizeof v[0]);
     if (!n) {
         snprintf(out, len, "not in these results");
         return;
@@ -94,22 +107,15 @@ static void spread(const hb_run *r, const char *col, const char *fmt, char *out,
 #define HB_CLOCK_OFF 0.08
 static void clock_caveat(FILE *f, const hb_run *r)
 {
-    static double v[8192];
-    size_t n = 0;
-    for (size_t i = 0; i < r->t.nrows && n < sizeof v / sizeof v[0]; i++) {
-        const char *x = hb_run_field(r, i, "cpu_mhz");
-        if (r->row_a[i] >= 0 && r->row_t[i] >= 0 && *x &&
-            !strcmp(hb_run_field(r, i, "status"), "ok"))
-            v[n++] = strtod(x, NULL);
-    }
+    double v[4096];
+    size_t n = ok_numbers(r, "cpu_mhz", v, sizeof v / sizeof v[0]);
     if (!n)
         return;
     double med = hb_median(v, n); /* sorts */
     size_t off = 0;
     for (size_t i = 0; i < r->t.nrows; i++) {
-        const char *x = hb_run_field(r, i, "cpu_mhz");
-        if (r->row_a[i] < 0 || r->row_t[i] < 0 || !*x ||
-            strcmp(hb_run_field(r, i, "status"), "ok"))
+        const char *x = ok_value(r, i, "cpu_mhz");
+        if (!x)
             continue;
         double d = strtod(x, NULL) / med;
         if (d > 1 - HB_CLOCK_OFF && d < 1 + HB_CLOCK_OFF)
