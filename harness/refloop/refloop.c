@@ -17,8 +17,8 @@
  *   - the protocol: one untimed pass on the fresh heap first (the harness's
  *     measuring pass), then timed passes on the heap each previous pass
  *     left, at least N of them and at least --min-time seconds of them,
- *     none begun after --max-time seconds (defaults 5, 0.3 s, 2 s: the
- *     harness's); best and median over the timed passes;
+ *     none begun after --max-time seconds once there are two (defaults
+ *     5, 0.3 s, 1 s: the harness's); best and median over the timed passes;
  *   - the process: addresses not randomised and glibc's static TLS reserve
  *     set, by re-executing itself once, as the harness's replaying child
  *     is started (an allocator's layout, and so its speed, can depend on
@@ -271,14 +271,15 @@ static int usage(void)
                     "  --passes N    least timed passes after the untimed first one, N >= 0\n"
                     "                (default 5; 0: the first pass only)\n"
                     "  --min-time S  least seconds of timed passes (default 0.3)\n"
-                    "  --max-time S  no timed pass begun after S seconds of them (default 2)\n"
+                    "  --max-time S  no timed pass begun after S seconds of them, once there\n"
+                    "                are two (default 1)\n"
                     "  the best and the median timed pass are reported\n");
     return 2;
 }
 
 static int parse_args(int argc, char **argv, rl_args *a)
 {
-    *a = (rl_args){ .passes = 5, .min_time = 0.3, .max_time = 2.0 };
+    *a = (rl_args){ .passes = 5, .min_time = 0.3, .max_time = 1.0 };
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         char *end;
@@ -352,9 +353,9 @@ int main(int argc, char **argv)
      * there are enough of them, as the harness decides it. */
     uint64_t failed = rl_pass(o.ops, o.nops, ptr, &f);
     release(ptr, o.nslots, &f);
-    unsigned n = 0;
+    unsigned n = 0, uncut = a.passes < 2 ? a.passes : 2; /* max_time never cuts below two */
     double total = 0;
-    while (a.passes > 0 && n < MAX_PASSES && !(n >= 1 && total >= a.max_time * 1e9) &&
+    while (a.passes > 0 && n < MAX_PASSES && !(n >= uncut && total >= a.max_time * 1e9) &&
            !(n >= a.passes && total >= a.min_time * 1e9)) {
         double t0 = now_ns();
         failed = rl_pass(o.ops, o.nops, ptr, &f);
