@@ -146,16 +146,17 @@ static void test_cpu_clock(void)
     CHECK(!strncmp(field_at(out, COL_CPU_MHZ), ",\n", 2));
 }
 
-/* max_time stops adding passes only after the second of each kind, so a
- * slow cell still has intervals; fewer passes asked for are honoured. */
+/* max_time (here a nanosecond: every pass takes longer) stops adding
+ * passes only after the second of each kind, so a slow
+ * cell still has intervals; fewer passes asked for are honoured. */
 static void test_max_time_keeps_two_passes(void)
 {
-    const char *slow[] = { "run", "--csv", "--max-time", "0.000001", "segfit", trace_path, NULL };
+    const char *slow[] = { "run", "--csv", "--max-time", "0.000000001", "segfit", trace_path, NULL };
     CHECK(exit_code(run(slow)) == 0);
     CHECK(!strncmp(field_at(out, COL_LATENCY_PASSES), "2,", 2));
     CHECK(!strncmp(field_at(out, COL_THROUGHPUT_PASSES), "2,", 2));
     CHECK(field_at(out, COL_THROUGHPUT_PASSES + 2)[0] != ','); /* throughput_ci95_ops_s */
-    const char *one[] = { "run", "--csv", "--max-time", "0.000001", "--passes", "1",
+    const char *one[] = { "run", "--csv", "--max-time", "0.000000001", "--passes", "1",
                           "--latency-passes", "1", "segfit", trace_path, NULL };
     CHECK(exit_code(run(one)) == 0);
     CHECK(!strncmp(field_at(out, COL_LATENCY_PASSES), "1,", 2));
