@@ -10,11 +10,10 @@
 #    trimmed-mean malloc and free latency (max/min at most 1.3), of the
 #    median throughput (max/min at most 1.15), and whether glibc and
 #    jemalloc keep their malloc order in every run.
-#    Wall time follows the processor's clock, and a virtual machine's host
-#    moves that clock (here between about 2.0 and 3.5 GHz, in spells of
-#    seconds).  Every row carries the clock measured around its passes
-#    (cpu_mhz), so the targets are judged over RUNS rounds that ran at one
-#    clock: rounds (a glibc run and a jemalloc run) are added until RUNS of
+#    Wall time follows the processor's clock, which power management, turbo
+#    and a virtual machine's host move.  Every row carries the clock
+#    measured around its passes (cpu_mhz), so the targets are judged over
+#    RUNS rounds that ran at one clock: rounds (a glibc run and a jemalloc run) are added until RUNS of
 #    them have every row's clock within CLOCK_BAND (max/min) of each other,
 #    at most 3 x RUNS rounds.  The figures over every round, whatever the
 #    clock, are printed too.

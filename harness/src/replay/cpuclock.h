@@ -2,11 +2,9 @@
  * The processor's own clock while the passes run.
  *
  * Time figures are wall time, and on many machines the core's clock is not
- * one number: a virtual machine's host, power management and turbo move it
- * (on the 2-core virtual machine of the figures in README.md, between about
- * 2.0 and 3.5 GHz, in spells of seconds).  A pass takes about as much
- * longer as the clock is slower, so two runs of one cell can differ by that
- * ratio with nothing in the harness or the allocator changed.  The replay
+ * one number: power management, turbo and a virtual machine's host move it.
+ * A pass takes longer as the clock is slower, so two runs of one cell can
+ * differ with nothing in the harness or the allocator changed.  The replay
  * therefore measures the clock around its timed passes and writes it
  * beside the time figures (cpu_mhz, cpu_mhz_ratio), so a reader can tell a
  * machine that changed speed from an allocator that did.
@@ -14,8 +12,12 @@
  * The measurement needs no performance counters (virtual machines seldom
  * have them): a chain of dependent integer additions runs at one addition
  * per cycle on every out-of-order core of x86-64 and AArch64, so the
- * chain's length over its wall time is the clock.  Best of three chains,
- * so an interrupt inside one does not show.
+ * chain's length over its wall time is the clock.  Eight additions per
+ * loop turn keep the loop's own branch out of the way: a loop of one
+ * addition and one branch per cycle needs the core's front end every
+ * cycle, and runs at half speed when another hardware thread shares it,
+ * which is not the clock.  Best of three chains, so an interrupt inside
+ * one does not show.
  */
 #ifndef HB_CPUCLOCK_H
 #define HB_CPUCLOCK_H
