@@ -1,8 +1,14 @@
 /*
  * The fatal-signal report (see fault.h).  Everything the handler touches is
- * a plain global written before the loop starts, and it formats integers by
- * hand: no stdio, no locale, no malloc in a process whose heap may be what
- * just broke.
+ * a plain variable written before the loop starts, and it formats integers
+ * by hand: no stdio, no locale, no malloc in a process whose heap may be
+ * what just broke.
+ *
+ * The pass and the op are the replaying thread's own (_Thread_local): a
+ * fatal signal is delivered to the thread that faulted, so with several
+ * replaying threads the line names that thread's op.  In the executable
+ * this is static TLS (HB_FAULT_TLS), one %fs-relative store per op, the
+ * cost of a global.
  */
 #define _GNU_SOURCE
 #include "replay/fault.h"
@@ -12,15 +18,17 @@
 #include <string.h>
 #include <unistd.h>
 
-volatile size_t hb_fault_op = HB_FAULT_NO_OP;
-static volatile int fault_pass = HB_PASS_SETUP;
-static const hb_op *volatile fault_ops;
-static volatile size_t fault_nops;
+HB_FAULT_TLS volatile size_t hb_fault_op = HB_FAULT_NO_OP;
+static HB_FAULT_TLS volatile int fault_pass = HB_PASS_SETUP;
+static HB_FAULT_TLS const hb_op *volatile fault_ops;
+static HB_FAULT_TLS volatile size_t fault_nops;
 
 static const int fatal[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTERM };
 static const char *const fatal_names[] = { "SIGSEGV", "SIGBUS", "SIGABRT",
                                            "SIGFPE", "SIGILL", "SIGTERM" };
 
+/* The process's first thread's alternate stack.  sigaltstack is per
+ * thread: another replaying thread needs one of its own. */
 static char alt_stack[1 << 16];
 
 const char *hb_fault_pass_name(enum hb_fault_pass pass)

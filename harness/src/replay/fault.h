@@ -28,7 +28,12 @@ enum hb_fault_pass {
 
 #define HB_FAULT_NO_OP ((size_t)-1)
 
-extern volatile size_t hb_fault_op;
+/* Thread-local in the initial-exec model: the harness's code is linked
+ * into executables only, where this is one %fs-relative store. */
+#define HB_FAULT_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+
+/* The calling thread's op (thread-local, see fault.c). */
+extern HB_FAULT_TLS volatile size_t hb_fault_op;
 
 /* Installs the handlers (once; on an alternate stack, so a stack overflow
  * in the allocator is reported too) for SIGSEGV, SIGBUS, SIGABRT, SIGFPE,
