@@ -209,6 +209,19 @@ static void test_clock_caveat(void)
     char *text;
     CHECK(sh("cat \"$D/merged/report.md\"", &text) == 0);
     CHECK_STR_CONTAINS(text, CLOCK_LINE " during the timed passes (MHz): ");
+    CHECK_STR_CONTAINS(text, "spread of a cell's pass rates (`throughput_cv`): ");
+    /* two repetitions: intervals are over them, and no warning */
+    CHECK(strstr(text, "With one repetition") == NULL);
+    free(text);
+    /* one repetition: intervals over a cell's passes do not cover the
+     * drift between runs, and the report says so */
+    CHECK(sh("rm -rf \"$D/rep1\" && mkdir \"$D/rep1\" && awk -F, 'NR == 1 || $3 == 1' "
+             "\"$D/merged/results.csv\" > \"$D/rep1/results.csv\" && "
+             "\"$HB\" report --baseline buddy \"$D/rep1\" >/dev/null && cat \"$D/rep1/report.md\"",
+             &text) == 0);
+    CHECK_STR_CONTAINS(text, "- **Repetitions**: 1 per cell.");
+    CHECK_STR_CONTAINS(text, "With one repetition an interval covers what moved during "
+                             "the cell's own passes");
     free(text);
     CHECK(sh("rm -rf \"$D/clk\" && mkdir \"$D/clk\" && awk -F, -v OFS=, "
              "'NR == 1 { for (i = 1; i <= NF; i++) if ($i == \"cpu_mhz\") c = i } "

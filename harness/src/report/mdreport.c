@@ -161,7 +161,11 @@ static void method_section(FILE *f, const hb_run *r)
             "reports over its timed passes (`*_ci95` columns) where it has one, else none. "
             "A geometric mean's interval carries the cells' intervals through the logarithms "
             "(delta method); it says how precisely each figure was measured, not how much "
-            "the traces differ.\n", r->max_rep);
+            "the traces differ.%s\n", r->max_rep,
+            r->max_rep > 1 ? "" : " With one repetition an interval covers what moved during "
+            "the cell's own passes (about a second), not the machine's drift from one run to "
+            "the next, which on a shared host can be larger (docs/metrics.md, \"Checks of the "
+            "time figures\"); `repetitions: 3` measures it.");
     for (enum hb_crit c = HB_CRIT_MALLOC; c <= HB_CRIT_FREE; c++) {
         size_t total, pref = hb_run_preferred_rows(r, c, &total);
         fprintf(f, "- **%s**: %s over the samples of a cell (%zu of %zu rows have `%s`, the "
@@ -178,7 +182,9 @@ static void method_section(FILE *f, const hb_run *r)
             "multiples of the step.\n", v);
     spread(r, "throughput_passes", "%.0f", v, sizeof v);
     fprintf(f, "- **Throughput**: operations per second of the untimed replay, the median "
-            "of its passes; passes per cell: %s.\n", v);
+            "of its passes; passes per cell: %s; ", v);
+    spread(r, "throughput_cv", "%.3f", v, sizeof v);
+    fprintf(f, "spread of a cell's pass rates (`throughput_cv`): %s.\n", v);
     spread(r, "cpu_mhz", "%.0f", v, sizeof v);
     fprintf(f, "- **Processor clock** during the timed passes (MHz): %s. Time figures follow "
             "it: compare cells timed at clocks that differ by more than a few per cent with "
