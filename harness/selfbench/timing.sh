@@ -16,7 +16,10 @@
 #    RUNS rounds that ran at one clock: rounds (a glibc run and a jemalloc run) are added until RUNS of
 #    them have every row's clock within CLOCK_BAND (max/min) of each other,
 #    at most 3 x RUNS rounds.  The figures over every round, whatever the
-#    clock, are printed too.
+#    clock, are printed too.  Beside every harness run, the bare reference
+#    loop (hb_refloop: the same operations and protocol, nothing of the
+#    harness) runs too, and the spread of its median over the judged rounds
+#    is printed next to the harness's: what the machine moves by itself.
 # 2. Per-op against batched: the count-weighted mean latency per operation
 #    (clock overhead subtracted) over the batched time per operation of the
 #    throughput passes, for glibc and segfit (target 0.85 to 1.15).  A
@@ -77,9 +80,25 @@ steady_rounds() {
         print out
     }' "$rows"
 }
+# The bare loop beside every harness run: hb_refloop (linked with nothing
+# of the harness) replays the same operations under the same protocol, so
+# the spread of its median over the rounds is the machine's own, measured
+# without the harness.  Printed, not judged.
+ref=$out/timing-ref.csv
+refloop=$(dirname "$hb")/hb_refloop
+: >"$ref"
+if [ -x "$refloop" ] && "$hb" trace export-ops "$trace" "$out/million-small.ops" >/dev/null 2>&1; then
+    echo "allocator,round,median_ns_op" >"$ref"
+else
+    refloop=
+fi
 for ((i = 1; i <= 3 * runs; i++)); do
     for a in "${allocs[@]}"; do
         "$hb" run --csv --rep "$i" "$a" "$trace" >>"$rows"
+        if [ -n "$refloop" ]; then
+            "$refloop" --csv "$a" "$out/million-small.ops" 2>/dev/null |
+                awk -F, -v r="$i" 'NR == 2 { print $1 "," r "," $6 }' >>"$ref"
+        fi
     done
     if ((i >= runs)); then
         sel=$(steady_rounds)
@@ -98,9 +117,10 @@ for i in 1 2 3; do
     "$hb" run --csv --rep "$i" --timing throughput null "$trace" >>"$rows"
 done
 
-awk -F, -v runs="$runs" -v sel="$sel" -v rounds="$rounds" -v band="$band" '
+awk -F, -v runs="$runs" -v sel="$sel" -v rounds="$rounds" -v band="$band" -v reff="$ref" '
 BEGIN { nsel = split(sel, sl, " "); for (i = 1; i <= nsel; i++) insel[sl[i]] = 1; first = nsel ? sl[1] : 1 }
-NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+FILENAME == reff { if (FNR > 1 && $3 > 0) { nbare++; bare[$1, $2] = 1e3 / $3; if ($2 in insel) track($1, "bare", 1e3 / $3) } next }
+FNR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 function lo(k, v) { if (!(k in LO) || v < LO[k]) LO[k] = v }
 function hi(k, v) { if (!(k in HI) || v > HI[k]) HI[k] = v }
 function track(a, what, v) { lo(a SUBSEP what, v); hi(a SUBSEP what, v) }
@@ -140,10 +160,14 @@ function ratio(a, w) { return HI[a, w] / (LO[a, w] > 0 ? LO[a, w] : 1e-9) }
 END {
     bad = 0
     printf "timing stability: the same cell on million-small, glibc and jemalloc interleaved, %d rounds\n", rounds
-    printf "the processor clock of each round (MHz, glibc/jemalloc) and its median throughput (Mops/s):\n"
+    printf "the processor clock of each round (MHz, glibc/jemalloc) and its median throughput (Mops/s)%s:\n", \
+        nbare ? ", the bare loop beside it (hb_refloop, median Mops/s)" : ""
     for (r = 1; r <= rounds; r++) {
         printf "  %2d %s", r, (r in insel) ? "*" : " "
-        for (a in seen) printf "  %-8s %5.0f MHz %7.2f", a, mhz[a, r], tpr[a, r] / 1e6
+        for (a in seen) {
+            printf "  %-8s %5.0f MHz %7.2f", a, mhz[a, r], tpr[a, r] / 1e6
+            if (nbare) printf " bare %7.2f", bare[a, r]
+        }
         printf "\n"
     }
     printf "(* the %d rounds judged: every clock within %.2fx of the others)\n", nsel, band
@@ -163,6 +187,12 @@ END {
         if (ratio(a, "tp") > 1.15) { bad = 1; print "  MISSED: median throughput max/min at most 1.15" }
     }
     print "targets: overhead range < 2 ns; tmean max/min <= 1.3; median throughput max/min <= 1.15"
+    if (nbare) {
+        printf "the bare loop over the same judged rounds (the same operations and protocol, nothing of the\n"
+        printf "harness: what the machine moves by itself; not judged):\n"
+        for (a in seen)
+            printf "%-9s median Mops/s %.2f..%.2f (%.3fx), the harness %.3fx\n", a, LO[a, "bare"], HI[a, "bare"], ratio(a, "bare"), ratio(a, "tp")
+    }
     if (("glibc" in seen) && ("jemalloc" in seen)) {
         g = 0
         for (i = 1; i <= nsel; i++) g += m["glibc", sl[i]] < m["jemalloc", sl[i]]
@@ -198,4 +228,4 @@ END {
     print "the gap (batched less per-op) is that work less what the processor overlaps with the call"
     print "target: ratio 0.85..1.15"
     exit bad
-}' "$rows"
+}' "$ref" "$rows"
