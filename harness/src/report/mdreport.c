@@ -70,9 +70,6 @@ static void distinct(const hb_run *r, const char *col, char *out, size_t len)
         snprintf(out, len, "not in these results");
 }
 
-/* A numeric column over the chosen ok rows as "LO to HI (median M, N
- * cells)": a figure each cell measures anew reads better as its spread
- * than as a list of every value. */
 /* The numeric values of col over the chosen ok rows, at most cap. */
 static size_t ok_numbers(const hb_run *r, const char *col, double *v, size_t cap)
 {
@@ -85,6 +82,9 @@ static size_t ok_numbers(const hb_run *r, const char *col, double *v, size_t cap
     return n;
 }
 
+/* A numeric column over the chosen ok rows as "LO to HI (median M, N
+ * cells)": a figure each cell measures anew reads better as its spread
+ * than as a list of every value. */
 static void spread(const hb_run *r, const char *col, const char *fmt, char *out, size_t len)
 {
     double v[4096];
